@@ -1,0 +1,61 @@
+/**
+ * The I/O port. Everything TinyDB persists goes through these two small interfaces, so a test can
+ * substitute a disk that loses, tears and corrupts writes (`SimVfs`) for the real one (`NodeVfs`).
+ *
+ * Durability model, shared by every implementation:
+ * - `write` makes bytes visible to later reads at once, but not durable.
+ * - `sync` (fdatasync) makes the file's written bytes and its size durable.
+ * - Creating, renaming and unlinking a file are durable only after `syncDir` on its directory.
+ * Anything not yet durable may be lost, or (for writes) torn at 512-byte sector granularity, by a
+ * crash.
+ */
+export interface VfsFile {
+  /** The path this file was opened with. */
+  readonly path: string
+  /**
+   * Reads into `buffer` from `position`; returns the number of bytes read, which is less than
+   * `buffer.length` only at end of file. Synchronous on purpose: page reads are small and usually
+   * served by the OS page cache, and a read path without promises is what makes lookups fast.
+   */
+  readSync(buffer: Uint8Array, position: number): number
+  /** The asynchronous form of `readSync`, for large sequential reads (log replay). */
+  read(buffer: Uint8Array, position: number): Promise<number>
+  /** Writes all of `buffer` at `position`, extending the file when needed. */
+  write(buffer: Uint8Array, position: number): Promise<void>
+  /** Current size in bytes (including writes not yet synced). */
+  size(): Promise<number>
+  /** Sets the size; growing fills with zeros. Durable after `sync`. */
+  truncate(size: number): Promise<void>
+  /** fdatasync: written bytes and the file size become durable. */
+  sync(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface OpenOptions {
+  /** Create the file if it does not exist (default false: a missing file is an `IO` error). */
+  readonly create?: boolean
+}
+
+/** An exclusive lock on a path, held until `release` or until the holding process dies. */
+export interface VfsLock {
+  release(): Promise<void>
+}
+
+export interface Vfs {
+  open(path: string, options?: OpenOptions): Promise<VfsFile>
+  exists(path: string): Promise<boolean>
+  /** Names (not paths) of the entries of `dir`, sorted. */
+  readdir(dir: string): Promise<string[]>
+  /** Creates `dir` and its missing parents. */
+  mkdir(dir: string): Promise<void>
+  unlink(path: string): Promise<void>
+  /** Atomically replaces `to` with `from`. */
+  rename(from: string, to: string): Promise<void>
+  /** Makes creations, renames and unlinks of entries in `dir` durable. */
+  syncDir(dir: string): Promise<void>
+  /**
+   * Takes the exclusive lock `path`, or throws `TinyDbError` `LOCKED` when a live holder (another
+   * process, or another open in this process) has it. A lock left by a dead process is taken over.
+   */
+  lock(path: string): Promise<VfsLock>
+}
