@@ -1,7 +1,8 @@
 import * as fs from 'node:fs'
 import * as fsp from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
-import { TinyDbError, ioError } from './errors.js'
+import { checkOffset } from './arguments.js'
+import { ioError } from './errors.js'
+import { takeLock } from './node-lock.js'
 import type { OpenOptions, Vfs, VfsFile, VfsLock } from './vfs.js'
 
 class NodeFile implements VfsFile {
@@ -11,6 +12,7 @@ class NodeFile implements VfsFile {
   ) {}
 
   readSync(buffer: Uint8Array, position: number): number {
+    checkOffset(position, 'read position', this.path)
     let done = 0
     try {
       while (done < buffer.length) {
@@ -25,6 +27,7 @@ class NodeFile implements VfsFile {
   }
 
   async read(buffer: Uint8Array, position: number): Promise<number> {
+    checkOffset(position, 'read position', this.path)
     let done = 0
     try {
       while (done < buffer.length) {
@@ -39,6 +42,7 @@ class NodeFile implements VfsFile {
   }
 
   async write(buffer: Uint8Array, position: number): Promise<void> {
+    checkOffset(position, 'write position', this.path)
     let done = 0
     try {
       while (done < buffer.length) {
@@ -59,6 +63,7 @@ class NodeFile implements VfsFile {
   }
 
   async truncate(size: number): Promise<void> {
+    checkOffset(size, 'size', this.path)
     try {
       await this.handle.truncate(size)
     } catch (error) {
@@ -80,21 +85,6 @@ class NodeFile implements VfsFile {
     } catch (error) {
       throw ioError('close', this.path, error)
     }
-  }
-}
-
-// Locks this process holds, by absolute path: a second open of the same directory from the same
-// process must fail like one from another process, and the pid in the lock file cannot tell them apart.
-const heldLocks = new Set<string>()
-
-function isProcessAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false
-  if (pid === process.pid) return false // ours, but not in heldLocks: left by an earlier, finished holder
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
@@ -162,52 +152,8 @@ export class NodeVfs implements Vfs {
     }
   }
 
-  async lock(path: string): Promise<VfsLock> {
-    const key = resolve(path)
-    if (heldLocks.has(key)) throw new TinyDbError('LOCKED', `${path} is already open in this process`, { file: path })
-    heldLocks.add(key)
-    try {
-      await takeLockFile(path)
-    } catch (error) {
-      heldLocks.delete(key)
-      throw error
-    }
-    let released = false
-    return {
-      release: async () => {
-        if (released) return
-        released = true
-        heldLocks.delete(key)
-        await fsp.unlink(path).catch(() => undefined)
-      },
-    }
-  }
-}
-
-/**
- * The lock is a file holding the holder's pid. It is created by hard-linking a fully written
- * temporary file, so the lock file is never seen empty; a lock whose pid is dead is removed and
- * taken over, which is what lets a store killed with SIGKILL be reopened.
- */
-async function takeLockFile(path: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`
-  try {
-    await fsp.writeFile(temporary, `${process.pid}\n`)
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await fsp.link(temporary, path)
-        return
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('lock', path, error)
-      }
-      const holder = Number.parseInt(await fsp.readFile(path, 'utf8').catch(() => ''), 10)
-      if (isProcessAlive(holder)) {
-        throw new TinyDbError('LOCKED', `${dirname(path)} is locked by process ${holder}`, { file: path })
-      }
-      await fsp.unlink(path).catch(() => undefined)
-    }
-    throw new TinyDbError('LOCKED', `could not take the lock ${path}: another process keeps taking it`, { file: path })
-  } finally {
-    await fsp.unlink(temporary).catch(() => undefined)
+  /** A lock file holding the holder's pid (see lock-format.ts); a lock left by a dead process is taken over. */
+  lock(path: string): Promise<VfsLock> {
+    return takeLock(path)
   }
 }

@@ -5,7 +5,8 @@
  * Durability model, shared by every implementation:
  * - `write` makes bytes visible to later reads at once, but not durable.
  * - `sync` (fdatasync) makes the file's written bytes and its size durable.
- * - Creating, renaming and unlinking a file are durable only after `syncDir` on its directory.
+ * - Creating, renaming and unlinking a file, and creating a directory, are durable only after
+ *   `syncDir` on the directory that holds the entry (for `mkdir`, the parent).
  * Anything not yet durable may be lost, or (for writes) torn at 512-byte sector granularity, by a
  * crash.
  */

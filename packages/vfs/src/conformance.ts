@@ -1,0 +1,268 @@
+import { TinyDbError, type TinyDbErrorCode } from './errors.js'
+import type { Vfs } from './vfs.js'
+
+/** The few matchers the suite uses; vitest's `expect` (or jest's) fits. */
+export interface ConformanceExpect {
+  (actual: unknown): { toBe(expected: unknown): void; toEqual(expected: unknown): void }
+}
+
+/** The test functions of the runner, passed in so this module does not depend on one. */
+export interface ConformanceApi {
+  describe(name: string, body: () => void): unknown
+  it(name: string, body: () => Promise<void>): unknown
+  expect: ConformanceExpect
+}
+
+/** A fresh Vfs and an existing, empty directory on it; `cleanup` runs after each test. */
+export interface VfsFixture {
+  readonly vfs: Vfs
+  readonly dir: string
+  cleanup(): Promise<void>
+}
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
+const text = (data: Uint8Array): string => new TextDecoder().decode(data)
+
+/**
+ * The behaviour every Vfs implementation must share, so that a layer tested on SimVfs behaves the
+ * same on NodeVfs. Run it with your runner's functions and a factory:
+ *
+ *   vfsConformance({ describe, it, expect }, async () => ({ vfs, dir, cleanup }))
+ */
+export function vfsConformance(t: ConformanceApi, factory: () => Promise<VfsFixture>): void {
+  const { describe, expect } = t
+  const it = (name: string, body: (vfs: Vfs, dir: string) => Promise<void>): void => {
+    t.it(name, async () => {
+      const fixture = await factory()
+      try {
+        await body(fixture.vfs, fixture.dir)
+      } finally {
+        await fixture.cleanup()
+      }
+    })
+  }
+
+  async function expectCode(code: TinyDbErrorCode, action: () => unknown): Promise<void> {
+    let thrown: unknown
+    try {
+      await action()
+    } catch (error) {
+      thrown = error
+    }
+    expect(TinyDbError.isInstance(thrown) ? thrown.code : `no TinyDbError (${String(thrown)})`).toBe(code)
+  }
+
+  async function readAll(vfs: Vfs, path: string): Promise<string> {
+    const file = await vfs.open(path)
+    try {
+      const buffer = new Uint8Array(await file.size())
+      expect(await file.read(buffer, 0)).toBe(buffer.length)
+      return text(buffer)
+    } finally {
+      await file.close()
+    }
+  }
+
+  describe('Vfs conformance: files', () => {
+    it('reads back what was written; a read at the end of file is short', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('0123456789'), 0)
+      const buffer = new Uint8Array(16)
+      expect(await file.read(buffer, 4)).toBe(6)
+      expect(text(buffer.subarray(0, 6))).toBe('456789')
+      expect(await file.read(buffer, 10)).toBe(0)
+      expect(await file.read(buffer, 1000)).toBe(0)
+      await file.close()
+    })
+
+    it('a write past the end extends the file and the gap reads as zeros', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('ab'), 0)
+      await file.write(bytes('cd'), 6)
+      expect(await file.size()).toBe(8)
+      const buffer = new Uint8Array(8)
+      expect(await file.read(buffer, 0)).toBe(8)
+      expect([...buffer]).toEqual([97, 98, 0, 0, 0, 0, 99, 100])
+      await file.close()
+    })
+
+    it('overwrites in place and readSync sees what read sees', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('hello world'), 0)
+      await file.write(bytes('W'), 6)
+      const viaAsync = new Uint8Array(11)
+      const viaSync = new Uint8Array(11)
+      expect(await file.read(viaAsync, 0)).toBe(11)
+      expect(file.readSync(viaSync, 0)).toBe(11)
+      expect(text(viaSync)).toBe('hello World')
+      expect([...viaSync]).toEqual([...viaAsync])
+      expect(file.readSync(new Uint8Array(4), 9)).toBe(2)
+      await file.close()
+    })
+
+    it('does not keep the caller’s buffer: changing it after write changes nothing', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      const buffer = bytes('abc')
+      await file.write(buffer, 0)
+      buffer.fill(0)
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('abc')
+    })
+
+    it('truncate shrinks, and growing again reads zeros, not the old bytes', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('abcdef'), 0)
+      await file.truncate(2)
+      expect(await file.size()).toBe(2)
+      await file.truncate(5)
+      expect(await file.size()).toBe(5)
+      const buffer = new Uint8Array(5)
+      expect(file.readSync(buffer, 0)).toBe(5)
+      expect([...buffer]).toEqual([97, 98, 0, 0, 0])
+      await file.close()
+    })
+
+    it('sync keeps the content, and a later open sees it', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('durable'), 0)
+      await file.sync()
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('durable')
+    })
+
+    it('two handles on one file see each other’s writes', async (vfs, dir) => {
+      const first = await vfs.open(`${dir}/f`, { create: true })
+      const second = await vfs.open(`${dir}/f`)
+      await first.write(bytes('xyz'), 0)
+      const buffer = new Uint8Array(3)
+      expect(second.readSync(buffer, 0)).toBe(3)
+      expect(text(buffer)).toBe('xyz')
+      await first.close()
+      await second.close()
+    })
+
+    it('an open handle keeps reading and writing a file after unlink', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('kept'), 0)
+      await vfs.unlink(`${dir}/f`)
+      expect(await vfs.exists(`${dir}/f`)).toBe(false)
+      await file.write(bytes('!'), 4)
+      const buffer = new Uint8Array(5)
+      expect(file.readSync(buffer, 0)).toBe(5)
+      expect(text(buffer)).toBe('kept!')
+      await file.close()
+    })
+
+    it('open with create keeps an existing file’s content', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('keep'), 0)
+      await file.close()
+      const again = await vfs.open(`${dir}/f`, { create: true })
+      expect(await again.size()).toBe(4)
+      await again.close()
+    })
+
+    it('open of a missing file without create, or in a missing directory, throws IO', async (vfs, dir) => {
+      await expectCode('IO', () => vfs.open(`${dir}/missing`))
+      await expectCode('IO', () => vfs.open(`${dir}/no-such-dir/f`, { create: true }))
+      expect(await vfs.exists(`${dir}/missing`)).toBe(false)
+    })
+
+    it('open of a directory throws IO', async (vfs, dir) => {
+      await vfs.mkdir(`${dir}/sub`)
+      await expectCode('IO', () => vfs.open(`${dir}/sub`))
+    })
+
+    it('a closed file refuses reads and writes with IO', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.close()
+      await expectCode('IO', () => file.write(bytes('x'), 0))
+      await expectCode('IO', () => file.read(new Uint8Array(1), 0))
+      await expectCode('IO', () => file.readSync(new Uint8Array(1), 0))
+    })
+
+    it('a negative or fractional position or size is INVALID_ARGUMENT', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await expectCode('INVALID_ARGUMENT', () => file.write(bytes('x'), -1))
+      await expectCode('INVALID_ARGUMENT', () => file.read(new Uint8Array(1), 0.5))
+      await expectCode('INVALID_ARGUMENT', () => file.readSync(new Uint8Array(1), -1))
+      await expectCode('INVALID_ARGUMENT', () => file.truncate(-5))
+      expect(await file.size()).toBe(0)
+      await file.close()
+    })
+  })
+
+  describe('Vfs conformance: directories', () => {
+    it('rename replaces the target with the source', async (vfs, dir) => {
+      for (const [name, content] of [['a', 'new'], ['b', 'old content']] as const) {
+        const file = await vfs.open(`${dir}/${name}`, { create: true })
+        await file.write(bytes(content), 0)
+        await file.close()
+      }
+      await vfs.rename(`${dir}/a`, `${dir}/b`)
+      expect(await vfs.exists(`${dir}/a`)).toBe(false)
+      expect(await readAll(vfs, `${dir}/b`)).toBe('new')
+      expect(await vfs.readdir(dir)).toEqual(['b'])
+    })
+
+    it('rename of a missing file throws IO', async (vfs, dir) => {
+      await expectCode('IO', () => vfs.rename(`${dir}/missing`, `${dir}/b`))
+    })
+
+    it('unlink removes a file; unlink of a missing file throws IO', async (vfs, dir) => {
+      await (await vfs.open(`${dir}/f`, { create: true })).close()
+      await vfs.unlink(`${dir}/f`)
+      expect(await vfs.exists(`${dir}/f`)).toBe(false)
+      expect(await vfs.readdir(dir)).toEqual([])
+      await expectCode('IO', () => vfs.unlink(`${dir}/f`))
+    })
+
+    it('readdir lists names (not paths), sorted, directories included', async (vfs, dir) => {
+      for (const name of ['b', 'a', 'C', 'a10', 'a2']) await (await vfs.open(`${dir}/${name}`, { create: true })).close()
+      await vfs.mkdir(`${dir}/sub`)
+      expect(await vfs.readdir(dir)).toEqual(['C', 'a', 'a10', 'a2', 'b', 'sub'])
+      await expectCode('IO', () => vfs.readdir(`${dir}/missing`))
+    })
+
+    it('exists sees files and directories', async (vfs, dir) => {
+      await vfs.mkdir(`${dir}/sub`)
+      await (await vfs.open(`${dir}/sub/f`, { create: true })).close()
+      expect(await vfs.exists(dir)).toBe(true)
+      expect(await vfs.exists(`${dir}/sub`)).toBe(true)
+      expect(await vfs.exists(`${dir}/sub/f`)).toBe(true)
+      expect(await vfs.exists(`${dir}/sub/g`)).toBe(false)
+      expect(await vfs.exists(`${dir}/nope/f`)).toBe(false)
+    })
+
+    it('mkdir creates missing parents and accepts an existing directory', async (vfs, dir) => {
+      await vfs.mkdir(`${dir}/a/b/c`)
+      expect(await vfs.readdir(`${dir}/a/b`)).toEqual(['c'])
+      await vfs.mkdir(`${dir}/a/b/c`)
+      await vfs.mkdir(`${dir}/a`)
+      expect(await vfs.readdir(`${dir}/a/b/c`)).toEqual([])
+    })
+
+    it('syncDir resolves on an existing directory and throws IO on a missing one', async (vfs, dir) => {
+      await (await vfs.open(`${dir}/f`, { create: true })).close()
+      await vfs.syncDir(dir)
+      await expectCode('IO', () => vfs.syncDir(`${dir}/missing`))
+    })
+  })
+
+  describe('Vfs conformance: locks', () => {
+    it('a lock is exclusive until released', async (vfs, dir) => {
+      const lock = await vfs.lock(`${dir}/LOCK`)
+      await expectCode('LOCKED', () => vfs.lock(`${dir}/LOCK`))
+      const other = await vfs.lock(`${dir}/OTHER`)
+      await lock.release()
+      await lock.release() // idempotent
+      const again = await vfs.lock(`${dir}/LOCK`)
+      await again.release()
+      await other.release()
+    })
+
+    it('a lock in a missing directory throws IO', async (vfs, dir) => {
+      await expectCode('IO', () => vfs.lock(`${dir}/missing/LOCK`))
+    })
+  })
+}

@@ -1,0 +1,100 @@
+import { checkOffset } from './arguments.js'
+import { TinyDbError, ioError } from './errors.js'
+import { SimErrnoError } from './sim-errno.js'
+import type { FaultError, FaultOperation } from './sim-faults.js'
+import type { FileNode } from './sim-file.js'
+import type { VfsFile } from './vfs.js'
+
+/** What a file handle needs from the SimVfs that opened it. */
+export interface SimHost {
+  /** Incremented by every crash(): handles from an earlier boot are dead. */
+  currentBoot(): number
+  /** Throws SimCrashError while the machine is halted at a crash point. */
+  ensureRunning(operation: string, path: string): void
+  /**
+   * Admits an operation on the running machine: counts it when it changes state (which may fire
+   * the crash point) and returns the injected fault it must fail with, if any.
+   */
+  admit(operation: string, paths: readonly string[], counted: boolean, fault: FaultOperation | undefined): FaultError | undefined
+  /** The next write sequence number, disk-wide, so a crash can tell which unsynced write was last. */
+  nextSeq(): number
+  readonly dirty: Set<FileNode>
+}
+
+/** An open SimVfs file: a handle on a FileNode, dead once the machine crashes. */
+export class SimFile implements VfsFile {
+  private closed = false
+  private readonly boot: number
+
+  constructor(
+    readonly path: string,
+    private readonly normalizedPath: string,
+    private readonly node: FileNode,
+    private readonly host: SimHost,
+  ) {
+    this.boot = host.currentBoot()
+  }
+
+  readSync(buffer: Uint8Array, position: number): number {
+    checkOffset(position, 'read position', this.path)
+    this.enter('read', false, 'read')
+    return this.node.visible.read(buffer, position)
+  }
+
+  async read(buffer: Uint8Array, position: number): Promise<number> {
+    return this.readSync(buffer, position)
+  }
+
+  async write(buffer: Uint8Array, position: number): Promise<void> {
+    checkOffset(position, 'write position', this.path)
+    this.enter('write', true, 'write')
+    this.node.write(buffer, position, this.host.nextSeq())
+    if (this.node.pending.length > 0) this.host.dirty.add(this.node)
+  }
+
+  async size(): Promise<number> {
+    this.enter('stat', false, undefined)
+    return this.node.visible.length
+  }
+
+  async truncate(size: number): Promise<void> {
+    checkOffset(size, 'size', this.path)
+    this.enter('truncate', true, 'truncate')
+    this.node.truncate(size, this.host.nextSeq())
+    this.host.dirty.add(this.node)
+  }
+
+  async sync(): Promise<void> {
+    this.enter('fdatasync', true, 'sync', () => {
+      // The writes this failed fsync did not flush are lost for good (see FileNode.forgetPending).
+      this.node.forgetPending()
+      this.host.dirty.delete(this.node)
+    })
+    this.node.sync()
+    this.host.dirty.delete(this.node)
+  }
+
+  async close(): Promise<void> {
+    this.host.ensureRunning('close', this.path)
+    if (this.closed && this.boot === this.host.currentBoot()) return
+    this.enter('close', false, undefined)
+    this.closed = true
+  }
+
+  /**
+   * The checks every operation makes, in order: the machine is up, the handle is from this boot,
+   * the handle is open; then the operation is counted and an injected fault, if due, is thrown
+   * (after `onFault` has applied its effect on the disk).
+   */
+  private enter(operation: string, counted: boolean, fault: FaultOperation | undefined, onFault?: () => void): void {
+    this.host.ensureRunning(operation, this.path)
+    if (this.boot !== this.host.currentBoot()) {
+      throw new TinyDbError('IO', `stale handle after crash: ${this.path} was opened before the last crash()`, { file: this.path })
+    }
+    if (this.closed) throw ioError(operation, this.path, new SimErrnoError('EBADF', operation, this.path))
+    const error = this.host.admit(operation, [this.normalizedPath], counted, fault)
+    if (error === undefined) return
+    onFault?.()
+    throw ioError(operation, this.path, new SimErrnoError(error, operation, this.path))
+  }
+}
