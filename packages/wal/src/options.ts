@@ -1,0 +1,49 @@
+import { TinyDbError } from '@tinydb/vfs'
+import { MAX_FRAME_PAYLOAD } from './frame-format.js'
+import { SEGMENT_HEADER_SIZE } from './segment-format.js'
+
+export interface WalOptions {
+  /**
+   * Bytes per segment file, default 8 MiB. Segments are preallocated to this size; a commit group
+   * larger than a segment gets a segment of its own size.
+   */
+  readonly segmentSize?: number
+  /**
+   * 'sync' (default): `append` resolves after fdatasync — the record survives a power cut.
+   * 'none': `append` resolves once the OS has the bytes — the record survives a crash of the process,
+   * not of the machine.
+   */
+  readonly durability?: 'sync' | 'none'
+  /** Largest payload `append` accepts, default 64 MiB (at most 1 GiB); larger is `TOO_LARGE`. */
+  readonly maxRecordSize?: number
+}
+
+export interface ResolvedWalOptions {
+  readonly segmentSize: number
+  readonly durability: 'sync' | 'none'
+  readonly maxRecordSize: number
+}
+
+const MiB = 1024 * 1024
+export const DEFAULT_SEGMENT_SIZE = 8 * MiB
+export const DEFAULT_MAX_RECORD_SIZE = 64 * MiB
+/** Smallest segment: room for the header and a few small frames. */
+export const MIN_SEGMENT_SIZE = SEGMENT_HEADER_SIZE + 96
+
+export function resolveWalOptions(options: WalOptions | undefined): ResolvedWalOptions {
+  const segmentSize = integerOption(options?.segmentSize, DEFAULT_SEGMENT_SIZE, 'segmentSize', MIN_SEGMENT_SIZE, 2 ** 40)
+  const maxRecordSize = integerOption(options?.maxRecordSize, DEFAULT_MAX_RECORD_SIZE, 'maxRecordSize', 0, MAX_FRAME_PAYLOAD)
+  const durability = options?.durability ?? 'sync'
+  if (durability !== 'sync' && durability !== 'none') {
+    throw new TinyDbError('INVALID_ARGUMENT', `durability must be 'sync' or 'none', got ${String(durability)}`)
+  }
+  return { segmentSize, durability, maxRecordSize }
+}
+
+function integerOption(value: number | undefined, fallback: number, name: string, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TinyDbError('INVALID_ARGUMENT', `${name} must be an integer from ${min} to ${max}, got ${String(value)}`)
+  }
+  return value
+}

@@ -1,0 +1,177 @@
+import { dirname, join } from 'node:path'
+import { TinyDbError, corruption, type Vfs } from '@tinydb/vfs'
+import { FRAME_FAULT_TEXT, FRAME_HEADER_SIZE, frameGroupFirstLsn, frameLsn } from './frame-format.js'
+import { SEGMENT_FORMAT_VERSION, SEGMENT_HEADER_SIZE, checkSegmentHeader, parseSegmentFileName, segmentFileName, type HeaderCheck } from './segment-format.js'
+import { FrameCursor, judgeTail } from './segment-scan.js'
+
+/** A segment holding records (its header is valid and durable). */
+export interface Segment {
+  readonly seq: number
+  readonly path: string
+  readonly firstLsn: number
+  readonly salt: number
+  /** End of the last good frame, when known: scanned at open, or written by this process. */
+  endOffset: number | undefined
+  /** LSN of the last good frame, when known (as `endOffset`). */
+  lastLsn: number | undefined
+  /** File size when listed, for estimates when `endOffset` is unknown. */
+  readonly size: number
+}
+
+/** A file that holds no records and can take a header: preallocated ahead of need, or recycled. */
+export interface Spare {
+  readonly seq: number
+  readonly path: string
+  /** Sized to at least the segment size, synced, and its directory entry synced. */
+  ready: boolean
+}
+
+/** What open found: the log's segments, the spare files after them, and where the log ends. */
+export interface LogDirectory {
+  readonly segments: Segment[]
+  readonly spares: Spare[]
+  /** The seq for the next file to create. */
+  readonly nextSeq: number
+  readonly firstLsn: number
+  readonly lastLsn: number
+  readonly discardedTailBytes: number
+}
+
+interface Listed {
+  readonly seq: number
+  readonly path: string
+  readonly size: number
+  readonly check: HeaderCheck
+  /** The header followed by the first frame header's bytes, as far as the file has them. */
+  readonly head: Buffer
+}
+
+export function segmentPath(dir: string, seq: number): string {
+  return join(dir, segmentFileName(seq))
+}
+
+/**
+ * Lists the segment files of `dir` (created if missing), checks their headers, and scans the last
+ * segment to find where the log ends. Earlier segments are not read here — `Wal.read` verifies
+ * them — which keeps open cheap: it reads one segment however long the log is.
+ */
+export async function scanDirectory(vfs: Vfs, dir: string, durable: boolean): Promise<LogDirectory> {
+  await createDirectory(vfs, dir, durable)
+  const listed: Listed[] = []
+  for (const name of await vfs.readdir(dir)) {
+    const seq = parseSegmentFileName(name)
+    if (seq !== undefined) listed.push(await listSegment(vfs, segmentPath(dir, seq), seq))
+  }
+  listed.sort((a, b) => a.seq - b.seq)
+
+  const segments: Segment[] = []
+  const spares: Spare[] = []
+  for (const file of listed) {
+    const { check } = file
+    if (check.kind === 'damaged') throw corruption({ file: file.path, offset: 0 }, check.what)
+    if (check.kind === 'unsupported') {
+      throw new TinyDbError('UNSUPPORTED_FORMAT', `${file.path} is a log segment of format version ${check.version}; this build reads version ${SEGMENT_FORMAT_VERSION}`, { file: file.path })
+    }
+    if (check.kind === 'unused') {
+      // Sorted after every segment in use, only as spares (see segment-format.ts).
+      spares.push({ seq: file.seq, path: file.path, ready: false })
+      continue
+    }
+    const spare = spares[0]
+    if (spare !== undefined) throw corruption({ file: spare.path, offset: 0 }, `segment header is missing, yet the later segment ${file.path} is in use`)
+    const previous = segments[segments.length - 1]
+    if (previous !== undefined && check.header.firstLsn < previous.firstLsn) {
+      throw corruption({ file: file.path, offset: 0 }, `segment starts at lsn ${check.header.firstLsn}, before the previous segment's lsn ${previous.firstLsn}`)
+    }
+    segments.push({ ...check.header, path: file.path, size: file.size, endOffset: undefined, lastLsn: undefined })
+  }
+
+  const { lastLsn, discardedTailBytes } = await scanLastSegment(vfs, segments[segments.length - 1])
+  const firstSpare = listed.find((file) => file.path === spares[0]?.path)
+  if (firstSpare !== undefined) checkSpareIsUnused(firstSpare, lastLsn + 1)
+  return {
+    segments,
+    spares,
+    nextSeq: (listed[listed.length - 1]?.seq ?? 0) + 1,
+    firstLsn: segments[0]?.firstLsn ?? lastLsn + 1,
+    lastLsn,
+    discardedTailBytes,
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents. A new directory's entry is durable only once its parent is
+ * synced: without that, a power cut could take the directory, and every acknowledged record in
+ * it, away.
+ */
+async function createDirectory(vfs: Vfs, dir: string, durable: boolean): Promise<void> {
+  const missing: string[] = []
+  for (let path = dir; !(await vfs.exists(path)); path = dirname(path)) {
+    missing.unshift(path)
+    if (dirname(path) === path) break
+  }
+  if (missing.length === 0) return
+  await vfs.mkdir(dir)
+  if (durable) for (const created of missing) await vfs.syncDir(dirname(created))
+}
+
+async function listSegment(vfs: Vfs, path: string, seq: number): Promise<Listed> {
+  const file = await vfs.open(path)
+  try {
+    const size = await file.size()
+    const head = Buffer.alloc(Math.min(size, SEGMENT_HEADER_SIZE + FRAME_HEADER_SIZE))
+    await file.read(head, 0)
+    return { seq, path, size, head, check: checkSegmentHeader(head.subarray(0, SEGMENT_HEADER_SIZE), seq) }
+  } finally {
+    await file.close()
+  }
+}
+
+/**
+ * Finds the end of the log in its last segment. The first frame that fails is either the torn
+ * tail of the group being written at a crash (discarded) or damage to durable records (thrown):
+ * see `judgeTail`.
+ */
+async function scanLastSegment(vfs: Vfs, segment: Segment | undefined): Promise<{ lastLsn: number; discardedTailBytes: number }> {
+  if (segment === undefined) return { lastLsn: 0, discardedTailBytes: 0 }
+  const bytes = await readSegmentFile(vfs, segment.path, undefined)
+  const view = { bytes, end: bytes.length, salt: segment.salt, firstLsn: segment.firstLsn }
+  const cursor = new FrameCursor(view)
+  while (cursor.next());
+  const verdict = judgeTail(view, cursor.offset, cursor.expectedLsn)
+  if (verdict.kind === 'damaged') {
+    throw corruption(
+      { file: segment.path, offset: cursor.offset },
+      `record lsn ${cursor.expectedLsn} is unreadable (${FRAME_FAULT_TEXT[cursor.fault ?? 'zeros']}), ` +
+        `yet record lsn ${verdict.laterLsn} of a later commit group is intact at offset ${verdict.laterOffset}`,
+    )
+  }
+  segment.endOffset = cursor.offset
+  segment.lastLsn = cursor.expectedLsn - 1
+  return { lastLsn: segment.lastLsn, discardedTailBytes: verdict.discardedBytes }
+}
+
+/**
+ * A segment's header is written and synced before any frame goes in, so a spare right after the
+ * last segment that holds the log's next record at its first frame lost a durable header.
+ */
+function checkSpareIsUnused(spare: Listed, nextLsn: number): void {
+  const at = SEGMENT_HEADER_SIZE
+  if (spare.head.length < at + FRAME_HEADER_SIZE) return
+  if (frameLsn(spare.head, at) === nextLsn && frameGroupFirstLsn(spare.head, at) === nextLsn) {
+    throw corruption({ file: spare.path, offset: 0 }, `segment header is missing, yet the segment holds record lsn ${nextLsn}`)
+  }
+}
+
+/** The file's bytes, up to `end` when given. */
+export async function readSegmentFile(vfs: Vfs, path: string, end: number | undefined): Promise<Buffer> {
+  const file = await vfs.open(path)
+  try {
+    const size = await file.size()
+    const bytes = Buffer.allocUnsafe(end === undefined ? size : Math.min(size, end))
+    const read = await file.read(bytes, 0)
+    return read === bytes.length ? bytes : bytes.subarray(0, read)
+  } finally {
+    await file.close()
+  }
+}

@@ -1,0 +1,75 @@
+import type { Vfs, VfsFile } from '@tinydb/vfs'
+import type { CommitGroup } from './commit-group.js'
+import type { Segment } from './segment-directory.js'
+import { SEGMENT_HEADER_SIZE, encodeSegmentHeader } from './segment-format.js'
+import type { SpareSegments } from './spare-segments.js'
+
+/**
+ * Writes commit groups, one at a time, each with one `write` and (durability 'sync') one `sync`.
+ * The caller starts a group only after the previous one has settled, so a group is written only
+ * when every earlier group is durable: that ordering is what lets open tell a torn tail from damage.
+ */
+export class SegmentWriter {
+  private current: { readonly segment: Segment; readonly file: VfsFile } | undefined
+
+  constructor(
+    private readonly vfs: Vfs,
+    private readonly spares: SpareSegments,
+    /** The log's segments, shared with the Wal; a new segment is appended once its header is durable. */
+    private readonly segments: Segment[],
+    private readonly durable: boolean,
+  ) {}
+
+  async write(group: CommitGroup): Promise<void> {
+    if (group.startsSegment) await this.startSegment(group)
+    const current = this.current
+    if (current === undefined) throw new Error('SegmentWriter: the first group of an open must start a segment')
+    await current.file.write(group.bytes.subarray(0, group.length), group.offset)
+    if (this.durable) await current.file.sync()
+    current.segment.endOffset = group.offset + group.length
+    current.segment.lastLsn = group.lastLsn
+  }
+
+  /** fdatasync of the segment being written (for durability 'none' on close). */
+  async sync(): Promise<void> {
+    await this.current?.file.sync()
+  }
+
+  async close(): Promise<void> {
+    const current = this.current
+    this.current = undefined
+    await current?.file.close()
+  }
+
+  /**
+   * Puts a header with the group's first LSN and salt on a spare and syncs it BEFORE any frame goes
+   * in. A crash can then never leave frames behind a missing header, so a spare-looking file that
+   * holds the log's next record is known to be damage, not a crash (see `scanDirectory`).
+   */
+  private async startSegment(group: CommitGroup): Promise<void> {
+    const spare = await this.spares.take()
+    const file = await this.vfs.open(spare.path)
+    try {
+      await file.write(encodeSegmentHeader({ seq: spare.seq, firstLsn: group.firstLsn, salt: group.salt }), 0)
+      if (this.durable) await file.sync()
+    } catch (error) {
+      await file.close().catch(() => undefined)
+      throw error
+    }
+    const segment: Segment = {
+      seq: spare.seq,
+      path: spare.path,
+      firstLsn: group.firstLsn,
+      salt: group.salt,
+      endOffset: SEGMENT_HEADER_SIZE,
+      lastLsn: group.firstLsn - 1,
+      size: SEGMENT_HEADER_SIZE,
+    }
+    this.segments.push(segment)
+    const previous = this.current
+    this.current = { segment, file }
+    // Everything in the previous segment is durable; a failed close loses nothing.
+    await previous?.file.close().catch(() => undefined)
+    this.spares.prepareAhead()
+  }
+}

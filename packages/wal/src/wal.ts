@@ -1,0 +1,254 @@
+import { randomInt } from 'node:crypto'
+import { TinyDbError, type Vfs } from '@tinydb/vfs'
+import { CommitGroup } from './commit-group.js'
+import { frameSize } from './frame-format.js'
+import { readRecords } from './log-reader.js'
+import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.js'
+import { scanDirectory, type LogDirectory, type Segment } from './segment-directory.js'
+import { SEGMENT_HEADER_SIZE } from './segment-format.js'
+import { SegmentWriter } from './segment-writer.js'
+import { SpareSegments } from './spare-segments.js'
+import type { WalOpenReport, WalRecord } from './types.js'
+
+/**
+ * A durable log of opaque records in segment files, with group commit.
+ *
+ * Group commit: `append` encodes its record into the gathering commit group. When no group is
+ * being written, the gathering one is flushed on a microtask (so appends of one tick share it);
+ * while one is being written, appends gather into the next, flushed as soon as the current one
+ * settles. At most one write and one fdatasync are in flight.
+ */
+export class Wal {
+  readonly openReport: WalOpenReport
+  private readonly segments: Segment[]
+  private readonly spares: SpareSegments
+  private readonly writer: SegmentWriter
+  private nextLsnValue: number
+  private durableLsn: number
+  private poisonError: TinyDbError | undefined
+  private state: 'open' | 'closing' | 'closed' = 'open'
+  private closing: Promise<void> | undefined
+
+  private gathering = new CommitGroup()
+  private standby = new CommitGroup()
+  private flushScheduled = false
+  /** True while `flushGroups` runs; it clears this itself, in the same step as its last check for work. */
+  private flushing = false
+  private flushDone: Promise<void> = Promise.resolve()
+  private readonly isLive = (segment: Segment): boolean => this.segments.includes(segment)
+  private readonly startFlush = (): void => {
+    this.flushScheduled = false
+    this.flushing = true
+    this.flushDone = this.flushGroups()
+  }
+
+  // Where the next group to be flushed will go: right after the last group handed to the writer.
+  // No segment yet in this open (capacity 0), so the first group starts a new one: appending after
+  // the recovered end of an old segment could line stale bytes of a torn group up with new LSNs.
+  private tailOffset = 0
+  private tailCapacity = 0
+  private tailSalt = 0
+
+  private constructor(
+    private readonly vfs: Vfs,
+    private readonly options: ResolvedWalOptions,
+    dir: string,
+    found: LogDirectory,
+  ) {
+    this.segments = found.segments
+    this.nextLsnValue = found.lastLsn + 1
+    this.durableLsn = found.lastLsn
+    const durable = options.durability === 'sync'
+    this.spares = new SpareSegments(vfs, dir, options.segmentSize, durable, found.spares, found.nextSeq)
+    this.writer = new SegmentWriter(vfs, this.spares, this.segments, durable)
+    this.openReport = {
+      segments: found.segments.length,
+      firstLsn: found.firstLsn,
+      lastLsn: found.lastLsn,
+      discardedTailBytes: found.discardedTailBytes,
+    }
+  }
+
+  /**
+   * Opens the log in `dir` (created if missing). Reads the segment headers and the last segment;
+   * discards a torn tail silently; throws `CORRUPTION` for damage to durable records. Writes
+   * nothing: the first append starts a new segment. The caller must make sure no other Wal has
+   * `dir` open (e.g. with `vfs.lock`).
+   */
+  static async open(vfs: Vfs, dir: string, options?: WalOptions): Promise<Wal> {
+    const resolved = resolveWalOptions(options)
+    if (typeof dir !== 'string' || dir.length === 0) throw new TinyDbError('INVALID_ARGUMENT', 'Wal.open expects a directory path')
+    return new Wal(vfs, resolved, dir, await scanDirectory(vfs, dir, resolved.durability === 'sync'))
+  }
+
+  /** The LSN the next `append` gets. */
+  get nextLsn(): number {
+    return this.nextLsnValue
+  }
+
+  /** The highest LSN whose group has been written (and, in durability 'sync', fdatasynced); 0 if none. */
+  get lastDurableLsn(): number {
+    return this.durableLsn
+  }
+
+  /** True after a failed write or fdatasync: appends are refused until the log is reopened. */
+  get poisoned(): boolean {
+    return this.poisonError !== undefined
+  }
+
+  /**
+   * Appends one record and resolves with its LSN once its commit group is durable. The payload is
+   * copied before `append` returns. Rejects with `TOO_LARGE` (nothing written), `CLOSED`,
+   * `POISONED`, or — for the group whose write or fdatasync failed — the `IO` error itself.
+   */
+  async append(payload: Uint8Array): Promise<number> {
+    if (this.state !== 'open') throw new TinyDbError('CLOSED', 'the log is closed')
+    if (this.poisonError !== undefined) throw this.poisonError
+    if (!(payload instanceof Uint8Array)) throw new TinyDbError('INVALID_ARGUMENT', 'append expects a Uint8Array payload')
+    if (payload.length > this.options.maxRecordSize) {
+      throw new TinyDbError('TOO_LARGE', `a log record of ${payload.length} bytes exceeds maxRecordSize ${this.options.maxRecordSize}`)
+    }
+    const lsn = this.nextLsnValue++
+    const group = this.gathering
+    this.addToGroup(group, payload, lsn)
+    if (!this.flushScheduled && !this.flushing) {
+      this.flushScheduled = true
+      queueMicrotask(this.startFlush)
+    }
+    await group.done
+    return lsn
+  }
+
+  /**
+   * Every record with `lsn >= fromLsn` (default: all), in LSN order, up to the last one durable
+   * when `read` was called. CRCs are verified; damage to a durable record throws `CORRUPTION`
+   * naming the segment file and offset. A log whose first record is after `fromLsn` (earlier
+   * segments dropped) starts at its first record; segments that a `dropBefore` removes while
+   * the iteration runs are skipped.
+   */
+  read(fromLsn = 1): AsyncIterable<WalRecord> {
+    if (!Number.isSafeInteger(fromLsn) || fromLsn < 0) throw new TinyDbError('INVALID_ARGUMENT', `fromLsn must be an integer >= 0, got ${fromLsn}`)
+    if (this.state === 'closed') throw new TinyDbError('CLOSED', 'the log is closed')
+    return readRecords(this.vfs, this.segments.slice(), fromLsn, this.durableLsn, this.isLive)
+  }
+
+  /**
+   * Approximate log bytes holding records with an LSN above `lsn` (frames of a segment are assumed
+   * evenly sized): what a checkpoint at `lsn` would let `dropBefore` reclaim, roughly.
+   */
+  bytesSince(lsn: number): number {
+    let total = 0
+    for (let index = 0; index < this.segments.length; index++) {
+      const segment = this.segments[index] as Segment
+      const next = this.segments[index + 1]
+      const lastLsn = next === undefined ? (segment.lastLsn ?? this.durableLsn) : next.firstLsn - 1
+      if (lastLsn <= lsn || lastLsn < segment.firstLsn) continue
+      const used = (segment.endOffset ?? segment.size) - SEGMENT_HEADER_SIZE
+      total += segment.firstLsn > lsn ? used : (used * (lastLsn - lsn)) / (lastLsn - segment.firstLsn + 1)
+    }
+    return Math.round(total)
+  }
+
+  /**
+   * Deletes or recycles the segments holding only records before `lsn - 1`. The segment holding
+   * `lsn - 1`, the last segment (whose LSNs are where the next open continues) and the segment being
+   * written are always kept. The directory is synced after.
+   */
+  async dropBefore(lsn: number): Promise<void> {
+    if (!Number.isSafeInteger(lsn) || lsn < 0) throw new TinyDbError('INVALID_ARGUMENT', `dropBefore expects an integer lsn >= 0, got ${lsn}`)
+    if (this.state !== 'open') throw new TinyDbError('CLOSED', 'the log is closed')
+    const dropped: string[] = []
+    for (let next = this.segments[1]; next !== undefined && next.firstLsn - 1 < lsn - 1; next = this.segments[1]) {
+      dropped.push((this.segments.shift() as Segment).path)
+    }
+    if (dropped.length > 0) await this.spares.retire(dropped)
+  }
+
+  /** Waits for appends in flight, then closes the files. Closing a closed log does nothing. */
+  close(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve()
+    this.closing ??= this.closeOnce()
+    return this.closing
+  }
+
+  private async closeOnce(): Promise<void> {
+    this.state = 'closing'
+    while (this.flushScheduled || this.flushing) await this.flushDone
+    try {
+      // Durability 'none' never syncs per group; a clean close still leaves the log on disk.
+      if (this.options.durability === 'none' && this.poisonError === undefined) await this.writer.sync()
+    } finally {
+      try {
+        await this.spares.settle()
+        await this.writer.close()
+      } finally {
+        this.state = 'closed'
+      }
+    }
+  }
+
+  /**
+   * Encodes the record into `group`. A group never spans two segments: when the record would not
+   * fit the segment the group is bound for, the whole group moves to a new segment.
+   */
+  private addToGroup(group: CommitGroup, payload: Uint8Array, lsn: number): void {
+    const size = frameSize(payload.length)
+    if (group.count === 0) {
+      const fits = this.tailOffset + size <= this.tailCapacity
+      if (fits) group.begin(lsn, this.tailOffset, this.tailSalt, false)
+      else group.begin(lsn, SEGMENT_HEADER_SIZE, newSalt(), true)
+    } else if (!group.startsSegment && group.offset + group.length + size > this.tailCapacity) {
+      group.moveToNewSegment(SEGMENT_HEADER_SIZE, newSalt())
+    }
+    group.add(payload, lsn)
+  }
+
+  /**
+   * Writes the gathered groups one after another until none is left. A failed write or sync
+   * poisons the log (invariant 7): retrying an fdatasync after a failure can report success for
+   * data the kernel already dropped, so nothing is ever acknowledged after one.
+   */
+  private async flushGroups(): Promise<void> {
+    while (this.gathering.count > 0) {
+      const group = this.gathering
+      this.gathering = this.standby
+      this.advanceTail(group)
+      if (this.poisonError !== undefined) {
+        group.reject(this.poisonError)
+      } else {
+        try {
+          await this.writer.write(group)
+          this.durableLsn = group.lastLsn
+          group.resolve()
+        } catch (error) {
+          this.poisonError = new TinyDbError('POISONED', `the log refuses appends after a failed write or sync (${describe(error)}); reopen it`, {
+            cause: error,
+          })
+          group.reject(error)
+        }
+      }
+      group.reset()
+      this.standby = group
+    }
+    this.flushing = false
+  }
+
+  private advanceTail(group: CommitGroup): void {
+    if (group.startsSegment) {
+      this.tailSalt = group.salt
+      // A group larger than a segment gets a segment of its own size.
+      this.tailCapacity = Math.max(this.options.segmentSize, SEGMENT_HEADER_SIZE + group.length)
+      this.tailOffset = SEGMENT_HEADER_SIZE + group.length
+    } else {
+      this.tailOffset += group.length
+    }
+  }
+}
+
+function newSalt(): number {
+  return randomInt(0, 2 ** 32)
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
