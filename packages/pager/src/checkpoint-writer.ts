@@ -1,0 +1,77 @@
+import type { VfsFile } from '@tinydb/vfs'
+import { encodeMeta, metaSlotFor } from './meta-format.js'
+import type { MetaRecord } from './meta-format.js'
+import { encodePageHeader } from './page-format.js'
+
+/** A page a checkpoint writes: its whole image, whose header is filled in just before the write. */
+export interface CheckpointPage {
+  readonly id: number
+  readonly type: number
+  readonly image: Uint8Array
+}
+
+export interface CheckpointWrite {
+  readonly file: VfsFile
+  readonly pageSize: number
+  /** Ascending by id, no duplicates; every one at a location no durable meta references. */
+  readonly pages: readonly CheckpointPage[]
+  readonly meta: MetaRecord
+  /** Current size of the file in bytes. */
+  readonly fileSize: number
+  /** Scratch space for coalescing adjacent pages into one write; a multiple of pageSize. */
+  readonly staging: Uint8Array
+}
+
+/**
+ * The checkpoint commit protocol. The order is the whole point:
+ * 1. write the pages (runs of adjacent ids coalesced into one write each), and extend the file so
+ *    it covers `meta.pageCount` pages;
+ * 2. fdatasync — the pages and the size are durable before anything references them;
+ * 3. write the meta page of slot `checkpointId % 2` (the older meta, never the durable one);
+ * 4. fdatasync — the checkpoint is durable.
+ * A crash before 4 completes leaves the previous meta valid and everything it references untouched
+ * (step 1 wrote only unreferenced locations; step 3 overwrote only the older meta), so reopening
+ * yields exactly the previous checkpoint or exactly this one.
+ *
+ * Returns the new file size. Any failure rejects; the caller must then treat the file as poisoned.
+ */
+export async function writeCheckpoint(checkpoint: CheckpointWrite): Promise<number> {
+  const { file, pageSize, pages, meta, staging } = checkpoint
+  const maxRun = Math.max(1, Math.floor(staging.length / pageSize))
+  let fileSize = checkpoint.fileSize
+  for (let start = 0; start < pages.length; ) {
+    let end = start + 1
+    while (end < pages.length && end - start < maxRun && pages[end]!.id === pages[end - 1]!.id + 1) end++
+    // Checksums are computed right before the write, so the bytes checksummed are the bytes written.
+    for (let i = start; i < end; i++) {
+      const page = pages[i]!
+      encodePageHeader(page.image, { pageId: page.id, type: page.type, writtenBy: meta.checkpointId })
+    }
+    const first = pages[start]!
+    let run: Uint8Array
+    if (end - start === 1) {
+      run = first.image
+    } else {
+      for (let i = start; i < end; i++) staging.set(pages[i]!.image, (i - start) * pageSize)
+      run = staging.subarray(0, (end - start) * pageSize)
+    }
+    const position = first.id * pageSize
+    await file.write(run, position)
+    fileSize = Math.max(fileSize, position + run.length)
+    start = end
+  }
+  // Pages freed before they were ever written may lie past the end of the file; the file must
+  // still cover every page the meta counts, so a short file at open means truncation, not this.
+  const coveredSize = meta.pageCount * pageSize
+  if (fileSize < coveredSize) {
+    await file.truncate(coveredSize)
+    fileSize = coveredSize
+  }
+  await file.sync()
+  const slot = metaSlotFor(meta.checkpointId)
+  const metaImage = new Uint8Array(pageSize)
+  encodeMeta(metaImage, slot, meta)
+  await file.write(metaImage, slot * pageSize)
+  await file.sync()
+  return fileSize
+}

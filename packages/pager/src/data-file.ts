@@ -1,0 +1,156 @@
+import { dirname } from 'node:path'
+import { TinyDbError, corruption } from '@tinydb/vfs'
+import type { Vfs, VfsFile } from '@tinydb/vfs'
+import { decodeFreeListPage } from './freelist-format.js'
+import { FORMAT_VERSION, decodeMeta, encodeMeta } from './meta-format.js'
+import type { MetaDecodeResult, MetaRecord, MetaSlot } from './meta-format.js'
+import { FIRST_DATA_PAGE_ID, MAX_PAGE_SIZE, MIN_PAGE_SIZE } from './page-format.js'
+
+/** A data file opened at its newest valid checkpoint, with that checkpoint's free list read. */
+export interface DataFile {
+  readonly file: VfsFile
+  readonly pageSize: number
+  readonly meta: MetaRecord
+  /** The pages of the free-list chain (the pager's own pages in this checkpoint). */
+  readonly freeListPageIds: number[]
+  /** The pages the free list lists. */
+  readonly freePageIds: number[]
+  readonly fileSize: number
+}
+
+/** Opens `path`, creating it with `pageSize` pages when it does not exist. */
+export async function openDataFile(vfs: Vfs, path: string, pageSize: number): Promise<DataFile> {
+  if (!(await vfs.exists(path))) await createDataFile(vfs, path, pageSize)
+  const file = await vfs.open(path)
+  try {
+    return await loadDataFile(file)
+  } catch (error) {
+    await file.close().catch(() => undefined)
+    throw error
+  }
+}
+
+/**
+ * Creates the file under a temporary name and renames it into place once both meta pages are
+ * durable: a crash during creation leaves either no file or a complete one, never a file without a
+ * valid meta (which would be unopenable). A leftover temporary file is simply overwritten.
+ */
+async function createDataFile(vfs: Vfs, path: string, pageSize: number): Promise<void> {
+  const temporary = `${path}.creating`
+  const meta: MetaRecord = { checkpointId: 0, checkpointLsn: 0, rootPageId: 0, pageCount: FIRST_DATA_PAGE_ID, freeListPageId: 0, freePageCount: 0 }
+  const image = new Uint8Array(2 * pageSize)
+  encodeMeta(image.subarray(0, pageSize), 0, meta)
+  encodeMeta(image.subarray(pageSize), 1, meta)
+  const file = await vfs.open(temporary, { create: true })
+  try {
+    await file.truncate(0)
+    await file.write(image, 0)
+    await file.sync()
+  } catch (error) {
+    await file.close().catch(() => undefined)
+    throw error
+  }
+  await file.close()
+  await vfs.rename(temporary, path)
+  await vfs.syncDir(dirname(path))
+}
+
+async function loadDataFile(file: VfsFile): Promise<DataFile> {
+  const path = file.path
+  const fileSize = await file.size()
+  // Both meta pages lie within the first two pages of the largest size; read them in one go.
+  const head = new Uint8Array(Math.min(fileSize, 2 * MAX_PAGE_SIZE))
+  const headLength = await file.read(head, 0)
+  const { meta, pageSize, slot } = chooseMeta(head.subarray(0, headLength), path)
+  if (fileSize < meta.pageCount * pageSize) {
+    throw corruption(
+      { file: path, offset: fileSize },
+      `the file is ${fileSize} bytes, shorter than the ${meta.pageCount} pages of ${pageSize} bytes checkpoint ${meta.checkpointId} records`,
+    )
+  }
+  const { freeListPageIds, freePageIds } = await readFreeList(file, pageSize, meta)
+  // The meta we read may be visible without being durable: after a failed fdatasync the kernel can
+  // keep showing a write it will never flush (fsyncgate). The next checkpoint overwrites the other
+  // slot, so this one must really be on disk first: rewrite it (identical bytes, so a torn rewrite
+  // changes nothing that was durable) and sync.
+  await file.write(head.slice(slot * pageSize, (slot + 1) * pageSize), slot * pageSize)
+  await file.sync()
+  return { file, pageSize, meta, freeListPageIds, freePageIds, fileSize }
+}
+
+/**
+ * The newest valid meta page. A torn or rotten meta (the one a crash interrupted) is skipped in
+ * favour of the other; the checkpoint it described never became durable, because a meta is
+ * written only after the pages it references are synced.
+ */
+function chooseMeta(head: Uint8Array, file: string): { meta: MetaRecord; pageSize: number; slot: MetaSlot } {
+  const first = decodeMeta(head, 0)
+  let second: MetaDecodeResult
+  if (first.status === 'valid') {
+    second = decodeMeta(head.subarray(Math.min(first.pageSize, head.length)), 1, first.pageSize)
+  } else {
+    // Meta 0 cannot tell us the page size: look for meta 1 at every offset a page size allows.
+    second = { status: 'invalid', reason: `no valid meta page at any page-size offset (${MIN_PAGE_SIZE}..${MAX_PAGE_SIZE})` }
+    for (let size = MIN_PAGE_SIZE; size <= MAX_PAGE_SIZE && size < head.length; size *= 2) {
+      const candidate = decodeMeta(head.subarray(size), 1, size)
+      if (candidate.status !== 'invalid') {
+        second = candidate
+        break
+      }
+    }
+  }
+  for (const result of [first, second]) {
+    if (result.status === 'unsupported') {
+      throw new TinyDbError(
+        'UNSUPPORTED_FORMAT',
+        `${file} has pager format version ${result.version}; this version of @tinydb/pager reads version ${FORMAT_VERSION}`,
+        { file },
+      )
+    }
+  }
+  if (first.status === 'valid' && (second.status !== 'valid' || first.meta.checkpointId >= second.meta.checkpointId)) {
+    return { meta: first.meta, pageSize: first.pageSize, slot: 0 }
+  }
+  if (second.status === 'valid') return { meta: second.meta, pageSize: second.pageSize, slot: 1 }
+  const reason = (result: MetaDecodeResult): string => (result.status === 'invalid' ? result.reason : result.status)
+  throw corruption({ file, pageId: 0, offset: 0 }, `no valid meta page (page 0: ${reason(first)}; page 1: ${reason(second)})`)
+}
+
+/**
+ * Follows the free-list chain of `meta`: cost proportional to the free list, not to the file.
+ * Every id is range-checked and deduplicated, so a corrupt list can never hand out a page that is
+ * in use (which would let a later checkpoint overwrite live data).
+ */
+async function readFreeList(file: VfsFile, pageSize: number, meta: MetaRecord): Promise<{ freeListPageIds: number[]; freePageIds: number[] }> {
+  const freeListPageIds: number[] = []
+  const freePageIds: number[] = []
+  const seen = new Set<number>()
+  const buffer = new Uint8Array(pageSize)
+  const isPage = (id: number): boolean => id >= FIRST_DATA_PAGE_ID && id < meta.pageCount
+  let from = 0 // the meta page
+  for (let pageId = meta.freeListPageId; pageId !== 0; ) {
+    const site = { file: file.path, pageId: from, offset: from * pageSize }
+    if (!isPage(pageId)) throw corruption(site, `free-list link to page ${pageId}, outside [2, ${meta.pageCount})`)
+    if (seen.has(pageId)) throw corruption(site, `free-list link to page ${pageId}, which is already in the free list`)
+    seen.add(pageId)
+    freeListPageIds.push(pageId)
+    const length = await file.read(buffer, pageId * pageSize)
+    if (length < pageSize) throw corruption({ file: file.path, pageId, offset: pageId * pageSize }, 'the file ends inside the page')
+    const page = decodeFreeListPage(buffer, pageId, file.path)
+    for (const freeId of page.pageIds) {
+      const here = { file: file.path, pageId, offset: pageId * pageSize }
+      if (!isPage(freeId)) throw corruption(here, `free page ${freeId} outside [2, ${meta.pageCount})`)
+      if (seen.has(freeId)) throw corruption(here, `page ${freeId} listed twice in the free list`)
+      seen.add(freeId)
+      freePageIds.push(freeId)
+    }
+    from = pageId
+    pageId = page.nextPageId
+  }
+  const site = { file: file.path, pageId: meta.freeListPageId }
+  if (freePageIds.length !== meta.freePageCount) {
+    throw corruption(site, `the free list holds ${freePageIds.length} pages, the meta records ${meta.freePageCount}`)
+  }
+  if (meta.rootPageId !== 0 && seen.has(meta.rootPageId)) throw corruption(site, `the root page ${meta.rootPageId} is in the free list`)
+  return { freeListPageIds, freePageIds }
+}

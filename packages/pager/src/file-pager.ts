@@ -1,0 +1,387 @@
+import { TinyDbError, corruption } from '@tinydb/vfs'
+import type { Vfs, VfsFile } from '@tinydb/vfs'
+import { writeCheckpoint } from './checkpoint-writer.js'
+import type { CheckpointPage } from './checkpoint-writer.js'
+import { openDataFile } from './data-file.js'
+import { FreePages } from './freelist.js'
+import { freeListPages, maxChainLength, planFreeList } from './freelist-plan.js'
+import type { MetaRecord } from './meta-format.js'
+import { PageCache, ResidentPage } from './page-cache.js'
+import {
+  DEFAULT_PAGE_SIZE,
+  FIRST_DATA_PAGE_ID,
+  MAX_PAGE_COUNT,
+  PAGE_HEADER_SIZE,
+  checksumMatches,
+  isUserPageType,
+  isValidPageSize,
+  pageTypeName,
+  verifyPage,
+} from './page-format.js'
+import type { CheckpointTarget, Page, PageAccounting, Pager, PagerMeta, PagerStats, PendingCheckpoint } from './pager.js'
+
+export interface FilePagerOptions {
+  /** Page size of a new file: a power of two in [512, 65536], default 4096. An existing file keeps its own. */
+  readonly pageSize?: number
+  /**
+   * Bytes of clean pages kept in memory, default 64 MiB. Writable and sealed pages are pinned on top
+   * of this until a checkpoint writes them: dirty memory is bounded by how often the caller checkpoints.
+   */
+  readonly cacheSize?: number
+  /**
+   * Expensive self-checks: re-verify the checksum of a cached clean page on every read (catches a
+   * caller writing through a read-only page), and assert at every commit that no page is written
+   * where the durable checkpoint may reference it (invariant 6). Default: `TINYDB_VERIFY=1`.
+   */
+  readonly verify?: boolean
+}
+
+const DEFAULT_CACHE_SIZE = 64 * 1024 * 1024
+/** Coalesced checkpoint writes are at most this long. */
+const MAX_WRITE_BYTES = 1024 * 1024
+
+/** A sealed checkpoint whose commit has not completed. */
+interface SealedCheckpoint {
+  readonly meta: MetaRecord
+  readonly pages: ResidentPage[]
+  /** The free-list chain of this checkpoint, and what it lists (ascending). */
+  readonly freeListPageIds: readonly number[]
+  readonly freePageIds: readonly number[]
+  /** Freed before the seal while the durable checkpoint referenced them: reusable once this one is durable. */
+  readonly releasedAtCommit: ReadonlySet<number>
+  commit?: Promise<PagerMeta>
+}
+
+/**
+ * The Pager over one data file (see FORMAT.md). Copy-on-write against the last checkpoint: pages
+ * allocated since the last seal live only in memory until a checkpoint writes them, and a
+ * checkpoint writes only at locations no durable meta references, then switches the meta.
+ */
+export class FilePager implements Pager {
+  readonly pageSize: number
+  readonly bodySize: number
+  private readonly file: VfsFile
+  private readonly verify: boolean
+  private readonly cache: PageCache
+  private readonly freePages: FreePages
+  private readonly writable = new Map<number, ResidentPage>()
+  private pendingFree = new Set<number>()
+  /** Free-list pages of the durable checkpoint and of the sealed one: the pager's own pages. */
+  private readonly freeListPages = new Set<number>()
+  private durableFreeListPageIds: readonly number[]
+  /** Pages free in the durable checkpoint; kept only when `verify`, to assert invariant 6. */
+  private durableFree: Set<number> | undefined
+  private durable: MetaRecord
+  private publicMeta: PagerMeta
+  private pageCount: number
+  private fileSize: number
+  private sealed: SealedCheckpoint | undefined
+  private poison: TinyDbError | undefined
+  private closed = false
+  private staging: Uint8Array | undefined
+  private cacheHits = 0
+  private cacheMisses = 0
+  private pageReads = 0
+  private pageWrites = 0
+
+  /** Opens (or creates) the data file at `path` at its newest valid checkpoint. */
+  static async open(vfs: Vfs, path: string, options: FilePagerOptions = {}): Promise<FilePager> {
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
+    if (!isValidPageSize(pageSize)) throw new TinyDbError('INVALID_ARGUMENT', `pageSize must be a power of two in [512, 65536], got ${pageSize}`)
+    const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE
+    if (!(cacheSize >= 0 && cacheSize <= Number.MAX_SAFE_INTEGER)) throw new TinyDbError('INVALID_ARGUMENT', `cacheSize must be >= 0 bytes, got ${cacheSize}`)
+    const dataFile = await openDataFile(vfs, path, pageSize)
+    const verify = options.verify ?? process.env['TINYDB_VERIFY'] === '1'
+    return new FilePager(dataFile.file, dataFile.pageSize, dataFile.meta, dataFile.freeListPageIds, dataFile.freePageIds, dataFile.fileSize, cacheSize, verify)
+  }
+
+  private constructor(
+    file: VfsFile,
+    pageSize: number,
+    meta: MetaRecord,
+    freeListPageIds: number[],
+    freePageIds: number[],
+    fileSize: number,
+    cacheSize: number,
+    verify: boolean,
+  ) {
+    this.file = file
+    this.pageSize = pageSize
+    this.bodySize = pageSize - PAGE_HEADER_SIZE
+    this.verify = verify
+    this.cache = new PageCache(Math.floor(cacheSize / pageSize))
+    this.freePages = new FreePages(freePageIds)
+    this.durableFreeListPageIds = freeListPageIds
+    for (const id of freeListPageIds) this.freeListPages.add(id)
+    this.durableFree = verify ? new Set(freePageIds) : undefined
+    this.durable = meta
+    this.publicMeta = toPagerMeta(meta)
+    this.pageCount = meta.pageCount
+    this.fileSize = fileSize
+  }
+
+  get meta(): PagerMeta {
+    return this.publicMeta
+  }
+
+  read(pageId: number): Page {
+    if (this.closed) throw closedError()
+    const entry = this.cache.get(pageId)
+    if (entry === undefined) return this.readFromFile(pageId)
+    this.cacheHits++
+    if (this.verify && entry.residency === 'clean' && !checksumMatches(entry.image)) {
+      throw corruption(this.site(pageId), 'the cached page changed in memory (written through a read-only page?)')
+    }
+    return entry.page
+  }
+
+  allocate(type: number): Page {
+    this.assertWritable()
+    if (!isUserPageType(type)) throw new TinyDbError('INVALID_ARGUMENT', `page type must be an integer in [16, 255], got ${type}`)
+    const id = this.freePages.takeLowest() ?? this.growPageCount(1)
+    const entry = new ResidentPage(new Uint8Array(this.pageSize), id, type, 'writable')
+    this.cache.addPinned(entry)
+    this.writable.set(id, entry)
+    return entry.page
+  }
+
+  isWritable(pageId: number): boolean {
+    return this.writable.has(pageId)
+  }
+
+  free(pageId: number): void {
+    this.assertWritable()
+    this.assertPageId(pageId)
+    if (this.writable.delete(pageId)) {
+      // Never written, referenced by no checkpoint: reusable at once.
+      this.cache.delete(pageId)
+      this.freePages.add(pageId)
+      return
+    }
+    const state = this.nonLiveState(pageId)
+    if (state !== undefined) throw new TinyDbError('INVALID_ARGUMENT', `cannot free page ${pageId}: it is ${state}`)
+    // The durable (or sealed) checkpoint may still reference it: reusable only once a checkpoint
+    // sealed after this call is durable. The page stays readable until then.
+    this.pendingFree.add(pageId)
+  }
+
+  beginCheckpoint(target: CheckpointTarget): PendingCheckpoint {
+    this.assertWritable()
+    if (this.sealed !== undefined) throw new TinyDbError('INVALID_ARGUMENT', 'a checkpoint is already in progress')
+    const { rootPageId, checkpointLsn } = target
+    if (!Number.isSafeInteger(checkpointLsn) || checkpointLsn < 0) {
+      throw new TinyDbError('INVALID_ARGUMENT', `checkpointLsn must be a non-negative safe integer, got ${checkpointLsn}`)
+    }
+    if (rootPageId !== 0) {
+      this.assertPageId(rootPageId)
+      const state = this.pendingFree.has(rootPageId) ? 'freed' : this.nonLiveState(rootPageId)
+      if (state !== undefined) throw new TinyDbError('INVALID_ARGUMENT', `root page ${rootPageId} is ${state}`)
+    }
+    const pages = [...this.writable.values()]
+    const releasedAtCommit = this.pendingFree
+    const entries = this.freePages.size + releasedAtCommit.size + this.durableFreeListPageIds.length
+    if (this.pageCount + maxChainLength(this.pageSize, entries) > MAX_PAGE_COUNT) throw tooLarge()
+    const freeList = planFreeList({
+      pageSize: this.pageSize,
+      free: this.freePages,
+      releasedAtCommit,
+      previousChain: this.durableFreeListPageIds,
+      grow: () => this.growPageCount(1),
+    })
+    const { freeListPageIds, freePageIds } = freeList
+    // The seal: from here on every page of this checkpoint is read-only, and the pages freed so far
+    // wait for this checkpoint to become durable.
+    for (const entry of pages) entry.residency = 'sealed'
+    this.writable.clear()
+    this.pendingFree = new Set()
+    for (const id of freeListPageIds) this.freeListPages.add(id)
+    const sealed: SealedCheckpoint = {
+      meta: {
+        checkpointId: this.durable.checkpointId + 1,
+        checkpointLsn,
+        rootPageId,
+        pageCount: this.pageCount,
+        freeListPageId: freeListPageIds[0] ?? 0,
+        freePageCount: freePageIds.length,
+      },
+      pages,
+      freeListPageIds,
+      freePageIds,
+      releasedAtCommit,
+    }
+    this.sealed = sealed
+    return { commit: () => (sealed.commit ??= this.commit(sealed)) }
+  }
+
+  accounting(): PageAccounting {
+    const pendingFree = [...this.pendingFree, ...(this.sealed?.releasedAtCommit ?? [])]
+    return {
+      pageCount: this.pageCount,
+      internal: [0, 1, ...[...this.freeListPages].sort(ascending)],
+      free: this.freePages.toArray().sort(ascending),
+      pendingFree: pendingFree.sort(ascending),
+    }
+  }
+
+  stats(): PagerStats {
+    return {
+      pageSize: this.pageSize,
+      pageCount: this.pageCount,
+      freePages: this.freePages.size,
+      pendingFreePages: this.pendingFree.size + (this.sealed?.releasedAtCommit.size ?? 0),
+      dirtyPages: this.cache.pinnedPages,
+      cachedPages: this.cache.cleanPages,
+      cacheHits: this.cacheHits,
+      cacheMisses: this.cacheMisses,
+      pageReads: this.pageReads,
+      pageWrites: this.pageWrites,
+    }
+  }
+
+  /** Closes the file without checkpointing; waits for a commit in progress to settle first. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.sealed?.commit?.catch(() => undefined)
+    this.cache.clear()
+    await this.file.close()
+  }
+
+  private async commit(sealed: SealedCheckpoint): Promise<PagerMeta> {
+    if (this.closed) throw closedError()
+    let pages: CheckpointPage[] = []
+    try {
+      pages = this.checkpointPages(sealed)
+      if (this.durableFree !== undefined) this.assertCopyOnWrite(pages)
+      this.staging ??= new Uint8Array(Math.max(this.pageSize, MAX_WRITE_BYTES))
+      this.fileSize = await writeCheckpoint({
+        file: this.file,
+        pageSize: this.pageSize,
+        pages,
+        meta: sealed.meta,
+        fileSize: this.fileSize,
+        staging: this.staging,
+      })
+    } catch (error) {
+      // fsyncgate: after a failed write or fdatasync the kernel may have dropped the pages; retrying
+      // could "succeed" over lost data. Refuse all further writes until the file is reopened.
+      this.poison = new TinyDbError(
+        'POISONED',
+        `${this.file.path}: checkpoint ${sealed.meta.checkpointId} failed to commit; reopen to recover checkpoint ${this.durable.checkpointId}`,
+        { file: this.file.path, cause: error },
+      )
+      throw error
+    }
+    this.durable = sealed.meta
+    this.publicMeta = toPagerMeta(sealed.meta)
+    // Only now, with the new meta durable, may what the previous checkpoint referenced be reused.
+    for (const id of this.durableFreeListPageIds) {
+      this.freeListPages.delete(id)
+      this.freePages.add(id)
+    }
+    this.durableFreeListPageIds = sealed.freeListPageIds
+    for (const id of sealed.releasedAtCommit) {
+      this.cache.delete(id)
+      this.freePages.add(id)
+    }
+    for (const entry of sealed.pages) {
+      if (entry.residency === 'sealed') this.cache.markClean(entry)
+    }
+    if (this.durableFree !== undefined) this.durableFree = new Set(sealed.freePageIds)
+    this.pageWrites += pages.length
+    this.sealed = undefined
+    return this.publicMeta
+  }
+
+  /** The sealed pages and the free-list chain, ascending by id. */
+  private checkpointPages(sealed: SealedCheckpoint): CheckpointPage[] {
+    const pages: CheckpointPage[] = sealed.pages.map((entry) => ({ id: entry.page.id, type: entry.page.type, image: entry.image }))
+    pages.push(...freeListPages(this.pageSize, sealed, sealed.meta.checkpointId))
+    return pages.sort((a, b) => a.id - b.id)
+  }
+
+  /** Invariant 6, asserted: every page written is past the durable high-water mark or free in the durable checkpoint. */
+  private assertCopyOnWrite(pages: readonly CheckpointPage[]): void {
+    for (const { id } of pages) {
+      if (id >= this.durable.pageCount || this.durableFree!.has(id)) continue
+      throw new Error(`invariant 6 violated: checkpoint would overwrite page ${id}, which checkpoint ${this.durable.checkpointId} may reference`)
+    }
+  }
+
+  private readFromFile(pageId: number): Page {
+    this.assertPageId(pageId)
+    // A page freed but not yet reusable is still intact in the file (a checkpoint references it),
+    // so it reads the same whether cached or not; a free page or the pager's own page never does.
+    if (this.freePages.has(pageId)) throw new TinyDbError('INVALID_ARGUMENT', `cannot read page ${pageId}: it is free`)
+    if (this.freeListPages.has(pageId)) throw new TinyDbError('INVALID_ARGUMENT', `cannot read page ${pageId}: it is a free-list page of the pager`)
+    this.cacheMisses++
+    this.pageReads++
+    // A fresh buffer per miss: the returned body must stay valid for as long as the caller holds it.
+    const image = new Uint8Array(this.pageSize)
+    const length = this.file.readSync(image, pageId * this.pageSize)
+    if (length < this.pageSize) throw corruption(this.site(pageId), 'the file ends inside the page')
+    const header = verifyPage(image, pageId, this.file.path)
+    if (!isUserPageType(header.type)) {
+      throw corruption(this.site(pageId), `page type ${header.type} (${pageTypeName(header.type)}) where a user page belongs`)
+    }
+    // Pages a crashed later checkpoint wrote lie only at locations the durable one leaves free;
+    // finding one here means a page was overwritten under a durable meta (invariant 6).
+    if (((header.writtenBy - this.durable.checkpointId) | 0) > 0) {
+      throw corruption(
+        this.site(pageId),
+        `page written by checkpoint ${header.writtenBy}, after the durable checkpoint ${this.durable.checkpointId}`,
+      )
+    }
+    const entry = new ResidentPage(image, pageId, header.type, 'clean')
+    this.cache.addClean(entry)
+    return entry.page
+  }
+
+  /** Why a page in range is not part of the current structure, or undefined when it may be. */
+  private nonLiveState(pageId: number): string | undefined {
+    if (this.freePages.has(pageId)) return 'free'
+    if (this.pendingFree.has(pageId) || this.sealed?.releasedAtCommit.has(pageId) === true) return 'already freed'
+    if (this.freeListPages.has(pageId)) return 'a free-list page of the pager'
+    return undefined
+  }
+
+  private growPageCount(pages: number): number {
+    if (this.pageCount + pages > MAX_PAGE_COUNT) throw tooLarge()
+    const id = this.pageCount
+    this.pageCount += pages
+    return id
+  }
+
+  private assertPageId(pageId: number): void {
+    if (!Number.isInteger(pageId) || pageId < FIRST_DATA_PAGE_ID || pageId >= this.pageCount) {
+      throw new TinyDbError('INVALID_ARGUMENT', `page ${pageId} is outside [2, ${this.pageCount})`)
+    }
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw closedError()
+    if (this.poison !== undefined) {
+      throw new TinyDbError('POISONED', this.poison.message, { file: this.file.path, cause: this.poison.cause })
+    }
+  }
+
+  private site(pageId: number): { file: string; pageId: number; offset: number } {
+    return { file: this.file.path, pageId, offset: pageId * this.pageSize }
+  }
+}
+
+function toPagerMeta(meta: MetaRecord): PagerMeta {
+  return { checkpointId: meta.checkpointId, checkpointLsn: meta.checkpointLsn, rootPageId: meta.rootPageId, pageCount: meta.pageCount }
+}
+
+function closedError(): TinyDbError {
+  return new TinyDbError('CLOSED', 'the pager is closed')
+}
+
+function tooLarge(): TinyDbError {
+  return new TinyDbError('TOO_LARGE', `the data file would exceed ${MAX_PAGE_COUNT} pages`)
+}
+
+function ascending(a: number, b: number): number {
+  return a - b
+}

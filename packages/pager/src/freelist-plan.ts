@@ -1,0 +1,69 @@
+import type { CheckpointPage } from './checkpoint-writer.js'
+import type { FreePages } from './freelist.js'
+import { encodeFreeListPage, freeListCapacity } from './freelist-format.js'
+import { PAGE_TYPE_FREE_LIST } from './page-format.js'
+
+/** The free list a sealed checkpoint records, and the pages its chain occupies. */
+export interface FreeListPlan {
+  /** The chain, ascending: free-list pages of the sealed checkpoint (the pager's own pages). */
+  readonly freeListPageIds: readonly number[]
+  /** What the chain lists, ascending. */
+  readonly freePageIds: readonly number[]
+}
+
+export interface FreeListInput {
+  readonly pageSize: number
+  /** Free now. Chain pages are taken out of it. */
+  readonly free: FreePages
+  /** Freed since the last seal: the durable checkpoint references them, the sealed one does not. */
+  readonly releasedAtCommit: ReadonlySet<number>
+  /** The durable checkpoint's chain: the sealed checkpoint no longer needs it. */
+  readonly previousChain: readonly number[]
+  /** Takes a page at the end of the file. */
+  readonly grow: () => number
+}
+
+/**
+ * Plans the free list at the seal. Every page free in the sealed checkpoint is listed: free now,
+ * freed since the last seal, and the previous chain. The new chain lives on pages no durable meta
+ * references — taken from the free pages where that still leaves a page's worth of entries to
+ * list (else taking one would only move it from the list into the chain), otherwise at the end of
+ * the file — so a crash during the commit leaves the previous chain intact.
+ */
+export function planFreeList(input: FreeListInput): FreeListPlan {
+  const capacity = freeListCapacity(input.pageSize)
+  const chainLength = (entries: number): number => Math.ceil(entries / capacity)
+  let entries = input.free.size + input.releasedAtCommit.size + input.previousChain.length
+  const chain: number[] = []
+  while (chain.length < chainLength(entries)) {
+    if (input.free.size > 0 && chainLength(entries - 1) > chain.length) {
+      chain.push(input.free.takeLowest()!)
+      entries--
+    } else {
+      chain.push(input.grow())
+    }
+  }
+  const freePageIds = [...input.free.toArray(), ...input.releasedAtCommit, ...input.previousChain].sort(ascending)
+  return { freeListPageIds: chain.sort(ascending), freePageIds }
+}
+
+/** The most pages a plan's chain can need, for a bound check before anything is taken. */
+export function maxChainLength(pageSize: number, entries: number): number {
+  return Math.ceil(entries / freeListCapacity(pageSize))
+}
+
+/** The chain's page images, each listing its share of the free pages and linking to the next. */
+export function freeListPages(pageSize: number, plan: FreeListPlan, checkpointId: number): CheckpointPage[] {
+  const capacity = freeListCapacity(pageSize)
+  const chain = plan.freeListPageIds
+  return chain.map((id, index) => {
+    const image = new Uint8Array(pageSize)
+    const pageIds = plan.freePageIds.slice(index * capacity, (index + 1) * capacity)
+    encodeFreeListPage(image, id, { nextPageId: chain[index + 1] ?? 0, pageIds }, checkpointId)
+    return { id, type: PAGE_TYPE_FREE_LIST, image }
+  })
+}
+
+function ascending(a: number, b: number): number {
+  return a - b
+}

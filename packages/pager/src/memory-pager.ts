@@ -1,0 +1,209 @@
+import { TinyDbError } from '@tinydb/vfs'
+import { FreePages } from './freelist.js'
+import { isUserPageType, isValidPageSize } from './page-format.js'
+import type {
+  CheckpointTarget,
+  Page,
+  PageAccounting,
+  Pager,
+  PagerMeta,
+  PagerStats,
+  PendingCheckpoint,
+} from './pager.js'
+
+/** Same usable size as the file pager's pages, so a tree has the same shape on either pager. */
+const MEMORY_PAGE_HEADER_SIZE = 16
+const FIRST_DATA_PAGE_ID = 2
+
+interface MemoryPage extends Page {
+  readonly body: Uint8Array
+}
+
+/**
+ * What survives a "restart" of a MemoryPager: the last committed checkpoint. Pass the same storage to
+ * a new MemoryPager to simulate reopening (only checkpointed state comes back, as with a file).
+ */
+export class MemoryPageStorage {
+  meta: PagerMeta = { checkpointId: 0, checkpointLsn: 0, rootPageId: 0, pageCount: FIRST_DATA_PAGE_ID }
+  pages = new Map<number, MemoryPage>()
+  free: number[] = []
+  constructor(readonly pageSize: number) {}
+}
+
+export interface MemoryPagerOptions {
+  readonly pageSize?: number
+  readonly storage?: MemoryPageStorage
+}
+
+interface SealedState {
+  readonly meta: PagerMeta
+  readonly pages: ReadonlyMap<number, MemoryPage>
+  readonly free: readonly number[]
+  /** Freed before the seal, still referenced by the durable checkpoint. */
+  readonly releasedAtCommit: ReadonlySet<number>
+  /** Pages allocated since the previous seal: what a file pager would write. */
+  readonly newPages: number
+  commit?: Promise<PagerMeta>
+}
+
+/** The reference Pager: everything in memory, the same copy-on-write and checkpoint rules as FilePager. */
+export class MemoryPager implements Pager {
+  readonly pageSize: number
+  readonly bodySize: number
+  private readonly storage: MemoryPageStorage
+  private readonly pages: Map<number, MemoryPage>
+  // Allocated since the last seal: referenced by no durable or sealed checkpoint.
+  private readonly writable = new Set<number>()
+  private readonly reusable: FreePages
+  // Freed since the last seal but referenced by the durable (or sealed) checkpoint.
+  private pendingFree = new Set<number>()
+  private pageCount: number
+  private sealed: SealedState | undefined
+  private closed = false
+  private pageWrites = 0
+
+  constructor(options: MemoryPagerOptions = {}) {
+    const pageSize = options.storage?.pageSize ?? options.pageSize ?? 4096
+    if (!isValidPageSize(pageSize)) {
+      throw new TinyDbError('INVALID_ARGUMENT', `pageSize must be a power of two in [512, 65536], got ${pageSize}`)
+    }
+    this.storage = options.storage ?? new MemoryPageStorage(pageSize)
+    this.pageSize = pageSize
+    this.bodySize = pageSize - MEMORY_PAGE_HEADER_SIZE
+    this.pages = new Map([...this.storage.pages].map(([id, page]) => [id, clonePage(page)]))
+    this.reusable = new FreePages(this.storage.free)
+    this.pageCount = this.storage.meta.pageCount
+  }
+
+  get meta(): PagerMeta {
+    return this.storage.meta
+  }
+
+  read(pageId: number): Page {
+    this.assertOpen()
+    const page = this.pages.get(pageId)
+    if (page === undefined) {
+      throw new TinyDbError('INVALID_ARGUMENT', `page ${pageId} is not an allocated page (page count ${this.pageCount})`)
+    }
+    return page
+  }
+
+  allocate(type: number): Page {
+    this.assertOpen()
+    if (!isUserPageType(type)) {
+      throw new TinyDbError('INVALID_ARGUMENT', `page type must be an integer in [16, 255], got ${type}`)
+    }
+    const id = this.reusable.takeLowest() ?? this.pageCount++
+    const page: MemoryPage = { id, type, body: new Uint8Array(this.bodySize) }
+    this.pages.set(id, page)
+    this.writable.add(id)
+    return page
+  }
+
+  isWritable(pageId: number): boolean {
+    return this.writable.has(pageId)
+  }
+
+  free(pageId: number): void {
+    this.assertOpen()
+    this.assertLive(pageId, 'free')
+    if (this.writable.delete(pageId)) {
+      this.pages.delete(pageId)
+      this.reusable.add(pageId)
+    } else {
+      this.pendingFree.add(pageId)
+    }
+  }
+
+  beginCheckpoint(target: CheckpointTarget): PendingCheckpoint {
+    this.assertOpen()
+    if (this.sealed !== undefined) throw new TinyDbError('INVALID_ARGUMENT', 'a checkpoint is already in progress')
+    if (!Number.isSafeInteger(target.checkpointLsn) || target.checkpointLsn < 0) {
+      throw new TinyDbError('INVALID_ARGUMENT', `checkpointLsn must be a non-negative safe integer, got ${target.checkpointLsn}`)
+    }
+    if (target.rootPageId !== 0) this.assertLive(target.rootPageId, 'use as root')
+    const releasedAtCommit = this.pendingFree
+    const sealed: SealedState = {
+      meta: {
+        checkpointId: this.storage.meta.checkpointId + 1,
+        checkpointLsn: target.checkpointLsn,
+        rootPageId: target.rootPageId,
+        pageCount: this.pageCount,
+      },
+      pages: new Map([...this.pages].filter(([id]) => !releasedAtCommit.has(id))),
+      free: [...this.reusable.toArray(), ...releasedAtCommit],
+      releasedAtCommit,
+      newPages: this.writable.size,
+    }
+    this.sealed = sealed
+    this.writable.clear()
+    this.pendingFree = new Set()
+    return { commit: () => (sealed.commit ??= this.commit(sealed)) }
+  }
+
+  accounting(): PageAccounting {
+    return {
+      pageCount: this.pageCount,
+      internal: [0, 1],
+      free: this.reusable.toArray().sort(ascending),
+      pendingFree: [...this.pendingFree, ...(this.sealed?.releasedAtCommit ?? [])].sort(ascending),
+    }
+  }
+
+  stats(): PagerStats {
+    return {
+      pageSize: this.pageSize,
+      pageCount: this.pageCount,
+      freePages: this.reusable.size,
+      pendingFreePages: this.pendingFree.size + (this.sealed?.releasedAtCommit.size ?? 0),
+      dirtyPages: this.writable.size,
+      cachedPages: this.pages.size,
+      cacheHits: 0,
+      cacheMisses: 0,
+      pageReads: 0,
+      pageWrites: this.pageWrites,
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.sealed?.commit?.catch(() => undefined)
+  }
+
+  private async commit(sealed: SealedState): Promise<PagerMeta> {
+    this.assertOpen()
+    await Promise.resolve()
+    // Clones: a caller writing through a read-only page must not change what "the disk" holds.
+    this.storage.pages = new Map([...sealed.pages].map(([id, page]) => [id, clonePage(page)]))
+    this.storage.free = [...sealed.free]
+    this.storage.meta = sealed.meta
+    for (const id of sealed.releasedAtCommit) {
+      this.pages.delete(id)
+      this.reusable.add(id)
+    }
+    this.pageWrites += sealed.newPages
+    this.sealed = undefined
+    return sealed.meta
+  }
+
+  /** A page the current structure may reference: allocated, and not freed since. */
+  private assertLive(pageId: number, action: string): void {
+    const freed = this.pendingFree.has(pageId) || this.sealed?.releasedAtCommit.has(pageId) === true
+    if (!this.pages.has(pageId) || freed) {
+      throw new TinyDbError('INVALID_ARGUMENT', `cannot ${action} page ${pageId}: it is not an allocated page`)
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TinyDbError('CLOSED', 'the pager is closed')
+  }
+}
+
+function clonePage(page: MemoryPage): MemoryPage {
+  return { id: page.id, type: page.type, body: page.body.slice() }
+}
+
+function ascending(a: number, b: number): number {
+  return a - b
+}

@@ -1,0 +1,110 @@
+/**
+ * The Pager swap point: fixed-size pages addressed by id, copy-on-write against the last checkpoint,
+ * and an atomic checkpoint switch. `@tinydb/kv` is written against this interface only; an
+ * implementation is correct when it passes `@tinydb/pager/conformance`.
+ *
+ * Page ids 0 and 1 are the two meta pages and are never handed out, so `0` can mean "no page".
+ */
+
+/** Page types 0–15 are reserved for the pager itself; upper layers use 16–255. */
+export const FIRST_USER_PAGE_TYPE = 16
+
+export interface Page {
+  readonly id: number
+  readonly type: number
+  /**
+   * The page payload (`pager.bodySize` bytes; the pager owns the header and its checksum).
+   * It may be modified in place only while `pager.isWritable(id)`; for any other page it is a
+   * read-only view, and writing to it corrupts the cache.
+   */
+  readonly body: Uint8Array
+}
+
+/** What the last durable checkpoint recorded. */
+export interface PagerMeta {
+  /** Increments with every checkpoint; 0 for a store that never checkpointed. */
+  readonly checkpointId: number
+  /** Every log record with lsn <= checkpointLsn is reflected in the pages of this checkpoint. */
+  readonly checkpointLsn: number
+  /** Root page of the upper layer's structure, 0 for none. */
+  readonly rootPageId: number
+  /** Pages in the file (the high-water mark), meta pages included. */
+  readonly pageCount: number
+}
+
+export interface CheckpointTarget {
+  readonly rootPageId: number
+  readonly checkpointLsn: number
+}
+
+export interface PendingCheckpoint {
+  /**
+   * Writes the sealed pages, makes them durable, then switches the meta page and makes that durable.
+   * Resolves with the new meta. If it rejects, the previous checkpoint is still the durable one, and
+   * the pager must not be checkpointed again (a failed fsync poisons: reopen to recover).
+   */
+  commit(): Promise<PagerMeta>
+}
+
+/** Where every page is, for the integrity check: with the pages reachable from the root these must
+ * partition [0, pageCount) exactly. */
+export interface PageAccounting {
+  readonly pageCount: number
+  /** Meta pages and the pager's own bookkeeping pages (e.g. free-list pages) of the durable checkpoint. */
+  readonly internal: readonly number[]
+  /** Reusable now. */
+  readonly free: readonly number[]
+  /** Freed since the last seal, still referenced by a durable or sealed checkpoint, reusable after the next one. */
+  readonly pendingFree: readonly number[]
+}
+
+export interface PagerStats {
+  readonly pageSize: number
+  readonly pageCount: number
+  readonly freePages: number
+  readonly pendingFreePages: number
+  readonly dirtyPages: number
+  readonly cachedPages: number
+  readonly cacheHits: number
+  readonly cacheMisses: number
+  readonly pageReads: number
+  readonly pageWrites: number
+}
+
+export interface Pager {
+  readonly pageSize: number
+  /** Usable bytes per page: `pageSize` minus the page header. */
+  readonly bodySize: number
+  /** The last durable checkpoint. */
+  readonly meta: PagerMeta
+
+  /**
+   * Returns the page, from the cache or the file. Synchronous: a lookup that hits the cache costs no
+   * promise. Throws `CORRUPTION` (file, page id, what failed) when the checksum, the stored page id
+   * or the type byte is wrong, and `INVALID_ARGUMENT` for an id outside [2, pageCount).
+   */
+  read(pageId: number): Page
+  /** A zero-filled writable page of `type`, reusing a free page when there is one. */
+  allocate(type: number): Page
+  /**
+   * True when the page was allocated since the last `beginCheckpoint`: no durable or sealed checkpoint
+   * references it, so it may be modified in place. Any other page must be copied to a fresh page and
+   * the copy modified instead (invariant 6: the data file is never overwritten under a durable meta).
+   */
+  isWritable(pageId: number): boolean
+  /**
+   * The current structure no longer references the page. A page allocated since the last seal is
+   * reusable at once; any other page becomes reusable only once a checkpoint sealed after this call is
+   * durable, because the durable meta may still reference it.
+   */
+  free(pageId: number): void
+  /**
+   * Seals the current state as the next checkpoint, synchronously: from now on every page allocated
+   * before this call is read-only (`isWritable` false). At most one checkpoint may be pending.
+   */
+  beginCheckpoint(target: CheckpointTarget): PendingCheckpoint
+  accounting(): PageAccounting
+  stats(): PagerStats
+  /** Closes the pager; it does not checkpoint (the caller decides). */
+  close(): Promise<void>
+}

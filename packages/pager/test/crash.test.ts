@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest'
+import { SimCrashError, SimVfs } from '@tinydb/vfs'
+import type { CrashMode } from '@tinydb/vfs'
+import { prng } from '../src/conformance-support.js'
+import { partitionProblems } from '../src/conformance-support.js'
+import { FilePager } from '../src/index.js'
+import type { PagerMeta, PendingCheckpoint } from '../src/index.js'
+import { churn, readTree } from './support/tree.js'
+import type { Children } from './support/tree.js'
+
+const PATH = '/db/data.tdb'
+const MODES: readonly CrashMode[] = ['drop', 'tear', 'reorder']
+
+interface Checkpointed {
+  readonly meta: PagerMeta
+  readonly children: ReadonlyMap<number, number>
+}
+
+/**
+ * A store with a few checkpoints of history (so there are free pages and a free list of several
+ * pages), and one more checkpoint sealed but not committed, with work done after the seal.
+ */
+async function scenario(vfs: SimVfs, pageSize: number): Promise<{ pager: FilePager; old: Checkpointed; next: Checkpointed; pending: PendingCheckpoint }> {
+  await vfs.mkdir('/db')
+  await vfs.syncDir('/')
+  const pager = await FilePager.open(vfs, PATH, { pageSize, cacheSize: 8 * pageSize, verify: true })
+  const random = prng(4242)
+  let tag = 0
+  const nextTag = (): number => ++tag
+  const children: Children = new Map()
+  let root = 0
+  for (let checkpoint = 1; checkpoint <= 4; checkpoint++) {
+    root = churn(pager, root, children, random, nextTag)
+    await pager.beginCheckpoint({ rootPageId: root, checkpointLsn: checkpoint * 100 }).commit()
+  }
+  const old = { meta: pager.meta, children: new Map(children) }
+  root = churn(pager, root, children, random, nextTag)
+  const pending = pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 500 })
+  const next = {
+    meta: { checkpointId: old.meta.checkpointId + 1, checkpointLsn: 500, rootPageId: root, pageCount: pager.accounting().pageCount },
+    children: new Map(children),
+  }
+  churn(pager, root, children, random, nextTag) // after the seal: must not reach the file
+  return { pager, old, next, pending }
+}
+
+/** Opens the crashed store and checks it holds exactly `old` or exactly `next`; returns which. */
+async function recoverAndCheck(vfs: SimVfs, old: Checkpointed, next: Checkpointed, label: string): Promise<'old' | 'next'> {
+  const pager = await FilePager.open(vfs, PATH, { verify: true })
+  const which = pager.meta.checkpointId === next.meta.checkpointId ? 'next' : 'old'
+  const expected = which === 'next' ? next : old
+  expect(`${label}: ${JSON.stringify(pager.meta)}`).toBe(`${label}: ${JSON.stringify(expected.meta)}`)
+  const tree = readTree(pager, pager.meta.rootPageId)
+  expect(tree.problems).toEqual([])
+  expect([...tree.children].sort()).toEqual([...expected.children].sort())
+  expect(partitionProblems(pager, [pager.meta.rootPageId, ...tree.children.keys()])).toEqual([])
+  // The recovered store keeps working: another checkpoint, then a clean reopen.
+  const random = prng(1)
+  const children = new Map(tree.children)
+  const root = churn(pager, pager.meta.rootPageId, children, random, (() => { let t = 1_000_000; return () => ++t })())
+  const meta = await pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 999 }).commit()
+  await pager.close()
+  const again = await FilePager.open(vfs, PATH, { verify: true })
+  expect(again.meta).toEqual(meta)
+  const reread = readTree(again, root)
+  expect(reread.problems).toEqual([])
+  expect([...reread.children].sort()).toEqual([...children].sort())
+  await again.close()
+  return which
+}
+
+describe('FilePager crash safety (SimVfs)', () => {
+  for (const pageSize of [4096, 512]) {
+    it(`a crash at any I/O operation of a commit leaves exactly the old or the new checkpoint (pageSize ${pageSize})`, async () => {
+      // Count the operations one commit issues.
+      const probe = new SimVfs({ seed: 1 })
+      const base = await scenario(probe, pageSize)
+      const before = probe.operationCount
+      await base.pending.commit()
+      const operations = probe.operationCount - before
+      expect(operations >= 5).toBe(true) // data writes, sync, meta write, sync
+
+      const outcomes: string[] = []
+      for (const mode of MODES) {
+        // n = operations + 1: the commit completes, then the power fails.
+        for (let n = 1; n <= operations + 1; n++) {
+          const seed = n * 31 + MODES.indexOf(mode)
+          const vfs = new SimVfs({ seed })
+          const { old, next, pending } = await scenario(vfs, pageSize)
+          vfs.crashAtOperation(n)
+          const error = await pending.commit().then(() => undefined, (e: unknown) => e)
+          expect(`op ${n}: ${error === undefined ? 'committed' : SimCrashError.isInstance(error) ? 'crashed' : String(error)}`).toBe(
+            `op ${n}: ${n <= operations ? 'crashed' : 'committed'}`,
+          )
+          vfs.crash({ mode })
+          const which = await recoverAndCheck(vfs, old, next, `${mode} crash at op ${n}/${operations} (seed ${seed})`)
+          outcomes.push(`${mode}:${n}:${which}`)
+        }
+      }
+      // The switch is the final fdatasync: before it the old checkpoint is certain, after it the new one.
+      for (const mode of MODES) {
+        expect(outcomes.filter((o) => o.startsWith(`${mode}:`) && o.endsWith(':next')).length >= 1).toBe(true)
+        expect(outcomes.includes(`${mode}:1:old`) && outcomes.includes(`${mode}:${operations + 1}:next`)).toBe(true)
+      }
+    })
+  }
+
+  it('survives a crash loop: work, checkpoint, crash at a random point, recover, repeat', async () => {
+    const seed = 20240611
+    console.log('crash loop seed', seed)
+    const random = prng(seed)
+    const vfs = new SimVfs({ seed })
+    await vfs.mkdir('/db')
+    await vfs.syncDir('/')
+    let durable: Checkpointed = { meta: { checkpointId: 0, checkpointLsn: 0, rootPageId: 0, pageCount: 2 }, children: new Map() }
+    let tag = 0
+    const nextTag = (): number => ++tag
+    let crashes = 0
+    for (let round = 0; round < 40; round++) {
+      const pager = await FilePager.open(vfs, PATH, { pageSize: 1024, cacheSize: 16 * 1024, verify: true })
+      expect(pager.meta).toEqual(durable.meta)
+      const tree = readTree(pager, pager.meta.rootPageId)
+      expect(tree.problems).toEqual([])
+      expect([...tree.children].sort()).toEqual([...durable.children].sort())
+      expect(partitionProblems(pager, [pager.meta.rootPageId, ...tree.children.keys()].filter((id) => id !== 0))).toEqual([])
+      const children = new Map(tree.children)
+      let root = pager.meta.rootPageId
+      let crashed = false
+      for (let checkpoint = 0; checkpoint < 3 && !crashed; checkpoint++) {
+        root = churn(pager, root, children, random, nextTag)
+        const pending = pager.beginCheckpoint({ rootPageId: root, checkpointLsn: durable.meta.checkpointLsn + 10 })
+        const next = {
+          meta: { checkpointId: durable.meta.checkpointId + 1, checkpointLsn: durable.meta.checkpointLsn + 10, rootPageId: root, pageCount: pager.accounting().pageCount },
+          children: new Map(children),
+        }
+        if (random() < 0.4) vfs.crashAtOperation(1 + Math.floor(random() * 8))
+        const committing = pending.commit()
+        root = churn(pager, root, children, random, nextTag) // runs under the commit
+        const error = await committing.then(() => undefined, (e: unknown) => e)
+        if (error === undefined) {
+          durable = next
+          continue
+        }
+        expect(SimCrashError.isInstance(error)).toBe(true)
+        vfs.crash({ mode: MODES[Math.floor(random() * MODES.length)]! })
+        const reopened = await FilePager.open(vfs, PATH, { verify: true })
+        if (reopened.meta.checkpointId === next.meta.checkpointId) durable = next
+        await reopened.close()
+        crashed = true
+        crashes++
+      }
+      if (!crashed) {
+        // The crash point may still be armed if the commit finished first; disarm by crashing now.
+        vfs.crash({ mode: 'drop' })
+      }
+    }
+    expect(crashes >= 10).toBe(true)
+  })
+
+  it('a crash at any point of creating the file leaves no file or an empty store', async () => {
+    const probe = new SimVfs()
+    await probe.mkdir('/db')
+    await probe.syncDir('/')
+    const before = probe.operationCount
+    await (await FilePager.open(probe, PATH)).close()
+    const operations = probe.operationCount - before
+    const pageSizes = new Set<number>()
+    for (const mode of MODES) {
+      for (let n = 1; n <= operations; n++) {
+        const vfs = new SimVfs({ seed: n })
+        await vfs.mkdir('/db')
+        await vfs.syncDir('/')
+        vfs.crashAtOperation(n)
+        const error = await FilePager.open(vfs, PATH).then(() => undefined, (e: unknown) => e)
+        expect(SimCrashError.isInstance(error)).toBe(true)
+        vfs.crash({ mode })
+        // Either the first attempt's file (4096-byte pages) became durable whole, or there is none
+        // and this open creates one with 2048-byte pages.
+        const pager = await FilePager.open(vfs, PATH, { pageSize: 2048 })
+        expect(pager.meta).toEqual({ checkpointId: 0, checkpointLsn: 0, rootPageId: 0, pageCount: 2 })
+        expect([4096, 2048].includes(pager.pageSize)).toBe(true)
+        pageSizes.add(pager.pageSize)
+        await pager.close()
+      }
+    }
+    expect([...pageSizes].sort()).toEqual([2048, 4096])
+  })
+})

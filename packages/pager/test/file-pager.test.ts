@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest'
+import { SimVfs, TinyDbError } from '@tinydb/vfs'
+import { asyncCodeOf, describeBody, stamp } from '../src/conformance-support.js'
+import { FilePager } from '../src/index.js'
+import { RecordingVfs } from './support/recording-vfs.js'
+import type { FileCall } from './support/recording-vfs.js'
+
+const PATH = '/db/data.tdb'
+const USER = 16
+
+async function freshVfs(): Promise<SimVfs> {
+  const vfs = new SimVfs({ seed: 5 })
+  await vfs.mkdir('/db')
+  await vfs.syncDir('/')
+  return vfs
+}
+
+describe('FilePager.open', () => {
+  it('refuses a page size that is not a power of two in [512, 65536], and a negative cache size', async () => {
+    const vfs = await freshVfs()
+    for (const pageSize of [0, 256, 1000, 131072, 4096.5]) {
+      expect(`pageSize ${pageSize}: ${await asyncCodeOf(() => FilePager.open(vfs, PATH, { pageSize }))}`).toBe(`pageSize ${pageSize}: INVALID_ARGUMENT`)
+    }
+    for (const cacheSize of [-1, Number.NaN]) {
+      expect(`cacheSize ${cacheSize}: ${await asyncCodeOf(() => FilePager.open(vfs, PATH, { cacheSize }))}`).toBe(`cacheSize ${cacheSize}: INVALID_ARGUMENT`)
+    }
+    expect(await vfs.exists(PATH)).toBe(false)
+  })
+
+  it("uses the file's page size over the option", async () => {
+    const vfs = await freshVfs()
+    await (await FilePager.open(vfs, PATH, { pageSize: 16384 })).close()
+    const pager = await FilePager.open(vfs, PATH, { pageSize: 512 })
+    expect([pager.pageSize, pager.bodySize]).toEqual([16384, 16384 - 16])
+    await pager.close()
+  })
+
+  it('creates the file durably: both meta pages, file and directory synced, nothing left behind', async () => {
+    const vfs = await freshVfs()
+    await (await FilePager.open(vfs, PATH, { pageSize: 512 })).close()
+    vfs.crash({ mode: 'drop' })
+    expect(vfs.listDurable()).toEqual(['/db/', PATH])
+    expect(vfs.readDurable(PATH).length).toBe(1024)
+  })
+
+  it('a missing file is IO when its directory does not exist', async () => {
+    const vfs = await freshVfs()
+    const error = await FilePager.open(vfs, '/nowhere/data.tdb').then(() => undefined, (e: unknown) => e)
+    expect(TinyDbError.isInstance(error) && error.code).toBe('IO')
+  })
+})
+
+describe('FilePager checkpoint writes', () => {
+  it('writes sealed pages in id order, one write per run of adjacent pages, then sync, meta, sync', async () => {
+    const recording = new RecordingVfs(await freshVfs())
+    const pager = await FilePager.open(recording, PATH, { pageSize: 512 })
+    const ids = Array.from({ length: 12 }, (_, i) => pager.allocate(USER + (i % 3)).id) // 2..13
+    // Freed while writable: 5 becomes the free-list page (listing 9), 9 stays free and breaks the run.
+    pager.free(5)
+    pager.free(9)
+    expect(ids).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+    const before = recording.calls.length
+    await pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
+    const expected: FileCall[] = [
+      { op: 'write', position: 2 * 512, length: 7 * 512 },
+      { op: 'write', position: 10 * 512, length: 4 * 512 },
+      { op: 'sync' },
+      { op: 'write', position: 512, length: 512 }, // meta slot 1 for checkpoint 1
+      { op: 'sync' },
+    ]
+    expect(recording.calls.slice(before)).toEqual(expected)
+    expect(pager.accounting()).toEqual({ pageCount: 14, internal: [0, 1, 5], free: [9], pendingFree: [] })
+    await pager.close()
+  })
+
+  it('extends the file to cover pages that were freed before ever being written', async () => {
+    const vfs = await freshVfs()
+    const recording = new RecordingVfs(vfs)
+    const pager = await FilePager.open(recording, PATH, { pageSize: 512 })
+    for (let i = 0; i < 200; i++) pager.allocate(USER)
+    for (let id = 3; id < 202; id++) pager.free(id) // free list: 199 ids, two free-list pages (3 and 4)
+    const before = recording.calls.length
+    const meta = await pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
+    expect(meta.pageCount).toBe(202)
+    expect(recording.calls.slice(before).filter((call) => call.op === 'truncate')).toEqual([{ op: 'truncate', size: 202 * 512 }])
+    expect(pager.accounting().internal).toEqual([0, 1, 3, 4])
+    await pager.close()
+    vfs.crash({ mode: 'drop' })
+    const reopened = await FilePager.open(vfs, PATH)
+    expect(reopened.accounting().free.length).toBe(197)
+    await reopened.close()
+  })
+
+  it('close waits for a commit in progress', async () => {
+    const vfs = await freshVfs()
+    const pager = await FilePager.open(vfs, PATH, { pageSize: 512 })
+    stamp(pager.allocate(USER).body, 7)
+    const committing = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
+    await pager.close()
+    expect((await committing).checkpointId).toBe(1)
+    vfs.crash({ mode: 'drop' })
+    const reopened = await FilePager.open(vfs, PATH)
+    expect([reopened.meta.checkpointId, describeBody(reopened.read(2).body)]).toEqual([1, 'tag 7'])
+    await reopened.close()
+  })
+})
+
+describe('FilePager page cache', () => {
+  async function storeOf(pages: number, cacheSize: number, verify = false) {
+    const vfs = await freshVfs()
+    const writer = await FilePager.open(vfs, PATH, { pageSize: 512 })
+    for (let tag = 1; tag <= pages; tag++) stamp(writer.allocate(USER).body, tag)
+    await writer.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
+    await writer.close()
+    return { vfs, pager: await FilePager.open(vfs, PATH, { cacheSize, verify }) }
+  }
+
+  it('a hit returns the same page object, with no read from the file', async () => {
+    const { pager } = await storeOf(10, 1 << 20)
+    const first = pager.read(5)
+    const reads = pager.stats().pageReads
+    expect(pager.read(5)).toBe(first)
+    expect([pager.stats().pageReads, pager.stats().cacheHits, pager.stats().cacheMisses]).toEqual([reads, 1, 1])
+    await pager.close()
+  })
+
+  it('keeps at most cacheSize bytes of clean pages, evicting the least recently used', async () => {
+    const { pager } = await storeOf(100, 8 * 512)
+    for (let id = 2; id < 102; id++) expect(describeBody(pager.read(id).body)).toBe(`tag ${id - 1}`)
+    expect(pager.stats().cachedPages).toBe(8)
+    // 94..101 are cached; touching 94 makes 95 the least recently used.
+    pager.read(94)
+    pager.read(2) // miss: evicts 95
+    const misses = pager.stats().cacheMisses
+    pager.read(94)
+    expect(pager.stats().cacheMisses).toBe(misses)
+    pager.read(95)
+    expect(pager.stats().cacheMisses).toBe(misses + 1)
+    await pager.close()
+  })
+
+  it('pins writable and sealed pages, whatever the cache size', async () => {
+    const vfs = await freshVfs()
+    const pager = await FilePager.open(vfs, PATH, { pageSize: 512, cacheSize: 0 })
+    for (let tag = 1; tag <= 50; tag++) stamp(pager.allocate(USER).body, tag)
+    expect([pager.stats().dirtyPages, pager.stats().cachedPages]).toEqual([50, 0])
+    const committing = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
+    for (let tag = 51; tag <= 60; tag++) stamp(pager.allocate(USER).body, tag)
+    expect(pager.stats().dirtyPages).toBe(60)
+    expect(describeBody(pager.read(2).body)).toBe('tag 1')
+    await committing
+    expect([pager.stats().dirtyPages, pager.stats().cachedPages]).toEqual([10, 0])
+    expect(describeBody(pager.read(2).body)).toBe('tag 1') // from the file now
+    expect(pager.stats().pageReads).toBe(1)
+    await pager.close()
+  })
+
+  it('with verify on, a write through a read-only page is caught at the next read', async () => {
+    const { pager } = await storeOf(3, 1 << 20, true)
+    pager.read(3).body[10]! ^= 1
+    expect(() => pager.read(3)).toThrow(/corruption in \/db\/data.tdb page 3 \(offset 1536\): the cached page changed in memory/)
+    await pager.close()
+    // Off (the default without TINYDB_VERIFY=1), hits cost no checksum and such a write goes unseen.
+    const { pager: unverified } = await storeOf(3, 1 << 20, false)
+    unverified.read(3).body[10]! ^= 1
+    expect(() => unverified.read(3)).not.toThrow()
+    await unverified.close()
+  })
+})
