@@ -17,7 +17,12 @@ export const sharedConfig = defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     hookTimeout: 60_000,
+    // Two cores: more workers only make the crash tests fight over the CPU.
+    maxWorkers: 2,
+    // The JSON report is summed by scripts/test.mjs into the one closing line CI reads.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-results.json' },
   },
 })

@@ -21,6 +21,8 @@ export interface TinyDbErrorOptions {
   readonly offset?: number
   /** Page id inside `file`. */
   readonly pageId?: number
+  /** What failed, without the location (the message has both). */
+  readonly detail?: string
 }
 
 // A brand instead of a bare `instanceof`: two installed copies of @tinydb/vfs (a common situation
@@ -32,6 +34,7 @@ export class TinyDbError extends Error {
   readonly file: string | undefined
   readonly offset: number | undefined
   readonly pageId: number | undefined
+  readonly detail: string | undefined
   readonly [BRAND] = true
 
   constructor(code: TinyDbErrorCode, message: string, options: TinyDbErrorOptions = {}) {
@@ -41,6 +44,7 @@ export class TinyDbError extends Error {
     this.file = options.file
     this.offset = options.offset
     this.pageId = options.pageId
+    this.detail = options.detail
   }
 
   static isInstance(value: unknown): value is TinyDbError {
@@ -71,6 +75,7 @@ export function corruption(site: CorruptionSite, what: string, cause?: unknown):
   const location = where.length === 0 ? '' : ` ${where[0]}${where.length > 1 ? ` (${where[1]})` : ''}`
   return new TinyDbError('CORRUPTION', `corruption in ${site.file}${location}: ${what}`, {
     file: site.file,
+    detail: what,
     ...(site.pageId === undefined ? {} : { pageId: site.pageId }),
     ...(site.offset === undefined ? {} : { offset: site.offset }),
     ...(cause === undefined ? {} : { cause }),

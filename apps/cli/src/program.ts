@@ -1,0 +1,38 @@
+import { Command } from 'commander'
+import { benchCommand } from './commands/bench.js'
+import { checkCommand } from './commands/check.js'
+import { checkpointCommand } from './commands/checkpoint.js'
+import { delCommand } from './commands/del.js'
+import { getCommand } from './commands/get.js'
+import { recoveryCommand } from './commands/recovery.js'
+import { runTestsCommand } from './commands/run-tests.js'
+import { scanCommand } from './commands/scan.js'
+import { setCommand } from './commands/set.js'
+import { statsCommand } from './commands/stats.js'
+import { dataDirOption } from './data-dir.js'
+
+/**
+ * The `tinydb` command line. Usage errors throw a `CommanderError` instead of exiting, in every
+ * subcommand too, so `main` decides the exit code in one place.
+ */
+export function createProgram(): Command {
+  const program = new Command('tinydb')
+    .description('TinyDB: an embedded, crash-safe key-value store, from the command line')
+    .addOption(dataDirOption())
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+  const commands = [
+    setCommand(),
+    getCommand(),
+    delCommand(),
+    scanCommand(),
+    recoveryCommand(),
+    checkpointCommand(),
+    checkCommand(),
+    statsCommand(),
+    runTestsCommand(),
+    benchCommand(),
+  ]
+  for (const command of commands) program.addCommand(command.copyInheritedSettings(program))
+  return program
+}

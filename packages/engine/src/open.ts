@@ -1,0 +1,59 @@
+import { dirname } from 'node:path'
+import { BTree } from '@tinydb/kv'
+import { FilePager } from '@tinydb/pager'
+import { recover, storeLayout } from '@tinydb/recovery'
+import { NodeVfs, TinyDbError } from '@tinydb/vfs'
+import { Wal } from '@tinydb/wal'
+import { resolveOptions, type Limits } from './arguments.js'
+import { TinyDb } from './db.js'
+import type { Db, OpenOptions } from './types.js'
+
+const MiB = 1024 * 1024
+/** Largest value accepted by `put`; a batch (one log record) may hold up to `MAX_BATCH_SIZE`. */
+export const MAX_VALUE_SIZE = 16 * MiB
+export const MAX_BATCH_SIZE = 64 * MiB
+
+/**
+ * Opens (creating if missing) the store in `dir`: takes the directory lock, opens the page file and
+ * the log, and replays the log after the last checkpoint. The returned store holds exactly the
+ * writes acknowledged before the last close or crash, plus possibly writes that were in flight.
+ */
+export async function open(dir: string, options?: OpenOptions): Promise<Db> {
+  if (typeof dir !== 'string' || dir.length === 0) {
+    throw new TinyDbError('INVALID_ARGUMENT', `open expects a directory path, got ${dir === '' ? 'an empty string' : typeof dir}`)
+  }
+  const resolved = resolveOptions(options)
+  const vfs = options?.vfs ?? new NodeVfs()
+  const layout = storeLayout(dir)
+  if (!(await vfs.exists(dir))) {
+    // A new directory is durable only once its parent is synced; without this a power cut right
+    // after the first acknowledged write could take the whole store with it.
+    await vfs.mkdir(dir)
+    await vfs.syncDir(dirname(dir))
+  }
+  const lock = await vfs.lock(layout.lockPath)
+  const opened: { close(): Promise<void> }[] = []
+  try {
+    const created = !(await vfs.exists(layout.dataPath))
+    const pager = await FilePager.open(vfs, layout.dataPath, { pageSize: resolved.pageSize, cacheSize: resolved.cacheSize })
+    opened.push(pager)
+    const wal = await Wal.open(vfs, layout.walDir, {
+      segmentSize: resolved.walSegmentSize,
+      durability: resolved.durability,
+      maxRecordSize: MAX_BATCH_SIZE,
+    })
+    opened.push(wal)
+    const { tree, report } = await recover({ pager, wal, dataPath: layout.dataPath, walDir: layout.walDir, created })
+    const treeLimits = BTree.limits(pager.pageSize)
+    const limits: Limits = {
+      maxKeySize: treeLimits.maxKeySize,
+      maxValueSize: Math.min(treeLimits.maxValueSize, MAX_VALUE_SIZE),
+      maxBatchSize: MAX_BATCH_SIZE,
+    }
+    return new TinyDb({ layout, lock, pager, wal, tree, limits, options: resolved, recovery: report })
+  } catch (error) {
+    for (const part of opened.reverse()) await part.close().catch(() => undefined)
+    await lock.release()
+    throw error
+  }
+}

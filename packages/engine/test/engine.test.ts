@@ -1,0 +1,145 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { open, TinyDbError, type Db } from '../src/index.js'
+
+const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : new TextDecoder().decode(bytes))
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+  } catch (error) {
+    if (TinyDbError.isInstance(error)) return error.code
+    throw error
+  }
+  throw new Error('expected the promise to reject')
+}
+
+async function entries(db: Db, options?: Parameters<Db['scan']>[0]): Promise<[string, string][]> {
+  const result: [string, string][] = []
+  for await (const [key, value] of db.scan(options)) result.push([text(key)!, text(value)!])
+  return result
+}
+
+describe('engine on the real file system', () => {
+  let dir: string
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tinydb-engine-'))
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('puts, gets, deletes and scans, and keeps everything across close and reopen', async () => {
+    const db = await open(dir)
+    expect(db.recovery.created).toBe(true)
+    await db.put('b', '2')
+    await db.put(new TextEncoder().encode('a'), '1')
+    await db.put('c', '3')
+    await db.del('b')
+    await db.del('missing')
+    expect(text(await db.get('a'))).toBe('1')
+    expect(await db.get('b')).toBeUndefined()
+    expect(text(db.getSync('c'))).toBe('3')
+    expect(await entries(db)).toEqual([['a', '1'], ['c', '3']])
+    await db.close()
+
+    const reopened = await open(dir)
+    expect(reopened.recovery.created).toBe(false)
+    expect(reopened.recovery.recordsReplayed).toBe(0)
+    expect(await entries(reopened)).toEqual([['a', '1'], ['c', '3']])
+    await reopened.close()
+  })
+
+  it('scans ranges both ways with limits', async () => {
+    const db = await open(dir)
+    await db.batch(Array.from({ length: 50 }, (_, i) => ({ type: 'put' as const, key: `k${String(i).padStart(2, '0')}`, value: `v${i}` })))
+    expect((await entries(db, { gte: 'k10', lt: 'k13' })).map(([k]) => k)).toEqual(['k10', 'k11', 'k12'])
+    expect((await entries(db, { gt: 'k10', lte: 'k13' })).map(([k]) => k)).toEqual(['k11', 'k12', 'k13'])
+    expect((await entries(db, { reverse: true, limit: 3 })).map(([k]) => k)).toEqual(['k49', 'k48', 'k47'])
+    expect((await entries(db, { lt: 'k03', reverse: true })).map(([k]) => k)).toEqual(['k02', 'k01', 'k00'])
+    expect(await entries(db, { limit: 0 })).toEqual([])
+    await db.close()
+  })
+
+  it('refuses bad arguments with INVALID_ARGUMENT and changes nothing', async () => {
+    const db = await open(dir)
+    await db.put('kept', 'yes')
+    const bad = db as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>
+    expect(await codeOf(bad['put']!.call(db, 42, 'v'))).toBe('INVALID_ARGUMENT')
+    expect(await codeOf(bad['put']!.call(db, 'k', null))).toBe('INVALID_ARGUMENT')
+    expect(await codeOf(bad['get']!.call(db, undefined))).toBe('INVALID_ARGUMENT')
+    expect(await codeOf(bad['batch']!.call(db, 'nope'))).toBe('INVALID_ARGUMENT')
+    expect(await codeOf(bad['batch']!.call(db, [{ type: 'put', key: 'a', value: 'b' }, { type: 'merge', key: 'a' }]))).toBe('INVALID_ARGUMENT')
+    expect(() => db.scan({ limit: -1 })).toThrow(TinyDbError)
+    expect(await codeOf(open(dir, { durability: 'sometimes' as 'sync' }))).toBe('INVALID_ARGUMENT')
+    expect(await entries(db)).toEqual([['kept', 'yes']])
+    await db.close()
+  })
+
+  it('refuses oversized keys, values and batches with TOO_LARGE and writes nothing', async () => {
+    const db = await open(dir)
+    expect(await codeOf(db.put(new Uint8Array(100_000), 'v'))).toBe('TOO_LARGE')
+    expect(await codeOf(db.put('k', new Uint8Array(17 * 1024 * 1024)))).toBe('TOO_LARGE')
+    expect(await codeOf(db.batch([{ type: 'put', key: 'ok', value: 'fine' }, { type: 'put', key: new Uint8Array(5000), value: '' }]))).toBe('TOO_LARGE')
+    expect(await entries(db)).toEqual([])
+    expect(db.stats().wal.appliedLsn).toBe(0)
+    await db.close()
+  })
+
+  it('stores large values on overflow pages', async () => {
+    const db = await open(dir)
+    const big = new Uint8Array(1024 * 1024).map((_, i) => (i * 31) & 0xff)
+    await db.put('big', big)
+    await db.close()
+    const reopened = await open(dir)
+    expect(await reopened.get('big')).toEqual(big)
+    expect((await reopened.check()).ok).toBe(true)
+    await reopened.close()
+  })
+
+  it('is locked while open, and reports CLOSED after close', async () => {
+    const db = await open(dir)
+    expect(await codeOf(open(dir))).toBe('LOCKED')
+    await db.close()
+    await db.close()
+    expect(await codeOf(db.put('a', 'b'))).toBe('CLOSED')
+    expect(() => db.getSync('a')).toThrow(TinyDbError)
+    const again = await open(dir)
+    await again.close()
+  })
+
+  it('checkpoints in the background past the log threshold and stays consistent', async () => {
+    const db = await open(dir, { checkpointThreshold: 16 * 1024, walSegmentSize: 64 * 1024 })
+    for (let i = 0; i < 600; i++) await db.put(`key${i}`, `value-${i}-${'x'.repeat(40)}`)
+    await db.checkpoint()
+    const stats = db.stats()
+    expect(stats.checkpoints.completed).toBeGreaterThan(1)
+    expect(stats.wal.bytesSinceCheckpoint).toBe(0)
+    const report = await db.check()
+    expect(report.problems).toEqual([])
+    expect(report.keys).toBe(600)
+    await db.close()
+    const reopened = await open(dir)
+    expect(text(await reopened.get('key599'))).toBe(`value-599-${'x'.repeat(40)}`)
+    expect((await entries(reopened)).length).toBe(600)
+    await reopened.close()
+  })
+
+  it('groups concurrent writers and applies them all', async () => {
+    const db = await open(dir)
+    await Promise.all(Array.from({ length: 200 }, (_, i) => db.put(`c${i}`, `${i}`)))
+    expect((await entries(db)).length).toBe(200)
+    await db.close()
+  })
+
+  it('works with durability none', async () => {
+    const db = await open(dir, { durability: 'none' })
+    await db.put('a', '1')
+    await db.close()
+    const reopened = await open(dir)
+    expect(text(await reopened.get('a'))).toBe('1')
+    await reopened.close()
+  })
+})

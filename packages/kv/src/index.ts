@@ -1,0 +1,8 @@
+export { TinyDbError } from '@tinydb/vfs'
+export { BTree } from './btree.js'
+export type { BTreeOptions } from './btree.js'
+export type { KeyRange, TreeCursor } from './cursor.js'
+export type { TreeLimits } from './limits.js'
+export type { TreeCheckReport, TreeProblem } from './check.js'
+export type { TreeStats } from './stats.js'
+export { compareKeys } from './compare.js'

@@ -1,0 +1,174 @@
+import { readU32 } from './bytes.js'
+import { CellList, chooseBranchSplit, chooseLeafSplit } from './cell-list.js'
+import type { TreeContext } from './context.js'
+import {
+  BRANCH_CELL_KEY_OFFSET,
+  BRANCH_HEADER_SIZE,
+  BRANCH_LEFTMOST_CHILD_OFFSET,
+  BRANCH_PAGE_TYPE,
+  branchCellLength,
+  branchCellOffset,
+  branchCellSize,
+  branchChildAt,
+  branchKeyLength,
+  initBranch,
+  setBranchChildAt,
+  writeBranchCell,
+} from './branch-format.js'
+import { writablePageId } from './cow.js'
+import { LEAF_HEADER_SIZE, LEAF_PAGE_TYPE, leafCellOffset, leafCellSize } from './leaf-format.js'
+import { SLOT_SIZE, cellCount, initSlotted, insertCell, removeCell, usedBytes } from './slotted-format.js'
+import { leafSeparator, takeBranchCell, type SplitResult } from './split.js'
+
+/**
+ * A leaf or branch below the root is underfull when its slots and cells fill less than a quarter
+ * of the page. Such a page merges with a sibling when the two fit in one page, and otherwise takes
+ * cells from it until both are balanced; either way no page stays nearly empty and every non-root
+ * page keeps at least one cell (so every subtree holds at least one key).
+ */
+export function isUnderfull(context: TreeContext, body: Uint8Array, type: number): boolean {
+  const headerSize = type === BRANCH_PAGE_TYPE ? BRANCH_HEADER_SIZE : LEAF_HEADER_SIZE
+  return usedBytes(body) * 4 < context.bodySize - headerSize
+}
+
+/** The parent's separator `separatorIndex` was taken out; insert `separator` → `rightPageId` there. */
+export interface Redistribution extends SplitResult {
+  readonly separatorIndex: number
+}
+
+/**
+ * Fixes the underfull child `childIndex` of the writable branch `parentId` (which has at least one
+ * separator). Returns undefined after a merge — the parent lost a separator and may now be
+ * underfull itself — or, after a redistribution, the separator the caller must insert into the
+ * parent (it may be longer than the old one, so inserting it may split the parent).
+ */
+export function rebalanceChild(context: TreeContext, parentId: number, childIndex: number): Redistribution | undefined {
+  const parent = context.pager.read(parentId).body
+  const separators = cellCount(parent)
+  if (separators === 0) throw context.corruption(parentId, 'a branch with a single child has no sibling to rebalance with')
+  if (childIndex > 0 && canMerge(context, parent, childIndex - 1)) {
+    merge(context, parent, childIndex - 1)
+    return undefined
+  }
+  if (childIndex < separators && canMerge(context, parent, childIndex)) {
+    merge(context, parent, childIndex)
+    return undefined
+  }
+  return redistribute(context, parent, childIndex > 0 ? childIndex - 1 : childIndex)
+}
+
+function canMerge(context: TreeContext, parent: Uint8Array, leftIndex: number): boolean {
+  const left = context.readNode(branchChildAt(parent, leftIndex))
+  const right = context.readNode(branchChildAt(parent, leftIndex + 1))
+  if (left.type !== right.type) throw context.corruption(right.id, `sibling pages ${left.id} and ${right.id} differ in type`)
+  if (left.type === LEAF_PAGE_TYPE) {
+    return usedBytes(left.body) + usedBytes(right.body) <= context.bodySize - LEAF_HEADER_SIZE
+  }
+  const separatorLength = branchCellSize(parent, branchCellOffset(parent, leftIndex))
+  return (
+    usedBytes(left.body) + usedBytes(right.body) + separatorLength + SLOT_SIZE <= context.bodySize - BRANCH_HEADER_SIZE
+  )
+}
+
+/**
+ * Moves everything of child leftIndex + 1 into child leftIndex (for branches, with the parent's
+ * separator pulled down between them) and frees the right page. Only the left page is modified,
+ * so only it needs copy-on-write.
+ */
+function merge(context: TreeContext, parent: Uint8Array, leftIndex: number): void {
+  const pager = context.pager
+  const leftId = writablePageId(context, branchChildAt(parent, leftIndex))
+  setBranchChildAt(parent, leftIndex, leftId)
+  const rightId = branchChildAt(parent, leftIndex + 1)
+  const left = pager.read(leftId)
+  const right = pager.read(rightId).body
+  const separatorOffset = branchCellOffset(parent, leftIndex)
+  if (left.type === LEAF_PAGE_TYPE) {
+    const count = cellCount(right)
+    for (let i = 0; i < count; i++) {
+      const offset = leafCellOffset(right, i)
+      const length = leafCellSize(right, offset)
+      const at = insertCell(left.body, LEAF_HEADER_SIZE, cellCount(left.body), length, leafCellSize, context.scratchA)
+      left.body.set(right.subarray(offset, offset + length), at)
+    }
+  } else {
+    const keyLength = branchKeyLength(parent, separatorOffset)
+    const length = branchCellLength(keyLength)
+    const at = insertCell(left.body, BRANCH_HEADER_SIZE, cellCount(left.body), length, branchCellSize, context.scratchA)
+    writeBranchCell(left.body, at, parent, separatorOffset + BRANCH_CELL_KEY_OFFSET, keyLength, branchChildAt(right, 0))
+    const count = cellCount(right)
+    for (let i = 0; i < count; i++) {
+      const offset = branchCellOffset(right, i)
+      const cellLength = branchCellSize(right, offset)
+      const to = insertCell(left.body, BRANCH_HEADER_SIZE, cellCount(left.body), cellLength, branchCellSize, context.scratchA)
+      left.body.set(right.subarray(offset, offset + cellLength), to)
+    }
+  }
+  removeCell(parent, BRANCH_HEADER_SIZE, leftIndex, branchCellSize(parent, separatorOffset))
+  pager.free(rightId)
+}
+
+/**
+ * Rebalances children leftIndex and leftIndex + 1, which together do not fit in one page, by
+ * laying their cells (and, for branches, the separator between them) out again across both.
+ * Removes the old separator from the parent and returns the new one for the caller to insert.
+ */
+function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: number): Redistribution {
+  const { pager, scratchA, scratchB } = context
+  const leftId = writablePageId(context, branchChildAt(parent, leftIndex))
+  setBranchChildAt(parent, leftIndex, leftId)
+  const rightId = writablePageId(context, branchChildAt(parent, leftIndex + 1))
+  setBranchChildAt(parent, leftIndex + 1, rightId)
+  const left = pager.read(leftId)
+  const right = pager.read(rightId).body
+  scratchA.set(left.body)
+  scratchB.set(right)
+  const separatorOffset = branchCellOffset(parent, leftIndex)
+  const cells = new CellList()
+  let separator: Uint8Array
+  if (left.type === LEAF_PAGE_TYPE) {
+    pushCells(cells, scratchA, leafCellOffset, leafCellSize)
+    pushCells(cells, scratchB, leafCellOffset, leafCellSize)
+    const k = chooseLeafSplit(cells, context.bodySize - LEAF_HEADER_SIZE, false)
+    initSlotted(left.body)
+    cells.appendTo(left.body, LEAF_HEADER_SIZE, 0, k)
+    initSlotted(right)
+    cells.appendTo(right, LEAF_HEADER_SIZE, k, cells.length)
+    separator = leafSeparator(cells, k)
+  } else {
+    pushCells(cells, scratchA, branchCellOffset, branchCellSize)
+    const keyLength = branchKeyLength(parent, separatorOffset)
+    writeBranchCell(
+      context.cellScratch,
+      0,
+      parent,
+      separatorOffset + BRANCH_CELL_KEY_OFFSET,
+      keyLength,
+      readU32(scratchB, BRANCH_LEFTMOST_CHILD_OFFSET),
+    )
+    cells.push(context.cellScratch, 0, branchCellLength(keyLength))
+    pushCells(cells, scratchB, branchCellOffset, branchCellSize)
+    const m = chooseBranchSplit(cells, context.bodySize - BRANCH_HEADER_SIZE, false)
+    const up = takeBranchCell(cells, m)
+    initBranch(left.body, readU32(scratchA, BRANCH_LEFTMOST_CHILD_OFFSET))
+    cells.appendTo(left.body, BRANCH_HEADER_SIZE, 0, m)
+    initBranch(right, up.childPageId)
+    cells.appendTo(right, BRANCH_HEADER_SIZE, m + 1, cells.length)
+    separator = up.separator
+  }
+  removeCell(parent, BRANCH_HEADER_SIZE, leftIndex, branchCellSize(parent, separatorOffset))
+  return { separatorIndex: leftIndex, separator, rightPageId: rightId }
+}
+
+function pushCells(
+  cells: CellList,
+  source: Uint8Array,
+  cellOffset: (body: Uint8Array, index: number) => number,
+  cellSize: (body: Uint8Array, offset: number) => number,
+): void {
+  const count = cellCount(source)
+  for (let i = 0; i < count; i++) {
+    const offset = cellOffset(source, i)
+    cells.push(source, offset, cellSize(source, offset))
+  }
+}

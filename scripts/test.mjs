@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Builds every package, runs every package's tests (vitest, through turbo), then prints one closing
+// line that counts all of them: `tests: N passed, N failed`. Exits non-zero when anything failed.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const workspaces = ['packages', 'apps'].flatMap((group) => {
+  const dir = join(root, group)
+  return existsSync(dir) ? spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((name) => join(dir, name)) : []
+})
+const resultFile = (workspace) => join(workspace, '.vitest-results.json')
+for (const workspace of workspaces) rmSync(resultFile(workspace), { force: true })
+
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' }
+const turbo = (args) => spawnSync(join(root, 'node_modules', '.bin', 'turbo'), args, { cwd: root, stdio: 'inherit', env }).status ?? 1
+
+let status = turbo(['run', 'build'])
+if (status === 0) status = turbo(['run', 'test', '--concurrency=2', '--continue'])
+
+let passed = 0
+let failed = 0
+for (const workspace of workspaces) {
+  if (!existsSync(resultFile(workspace))) continue
+  const result = JSON.parse(readFileSync(resultFile(workspace), 'utf8'))
+  passed += result.numPassedTests ?? 0
+  failed += (result.numFailedTests ?? 0) + (result.numFailedTestSuites ?? 0)
+}
+if (status !== 0 && failed === 0) failed = 1 // a build or runner failure counts, even with no test result
+console.log(`tests: ${passed} passed, ${failed} failed`)
+process.exit(status === 0 && failed === 0 ? 0 : 1)
