@@ -94,7 +94,9 @@ describe('engine on the real file system', () => {
     await db.put('big', big)
     await db.close()
     const reopened = await open(dir)
-    expect(await reopened.get('big')).toEqual(big)
+    const stored = await reopened.get('big')
+    // Compared as one buffer: a deep toEqual over a million elements takes seconds.
+    expect(stored !== undefined && Buffer.from(big).equals(stored)).toBe(true)
     expect((await reopened.check()).ok).toBe(true)
     await reopened.close()
   })

@@ -1,6 +1,6 @@
 /**
  * The lock file NodeVfs keeps next to a store: who holds it. Text, one `key value` pair a line
- * (see FORMAT.md):
+ * (see the package FORMAT.md):
  *
  *   pid 12345
  *   boot 0d167154-934d-4414-b87b-e425e0c83893
