@@ -10,8 +10,9 @@ const workspaces = ['packages', 'apps'].flatMap((group) => {
   const dir = join(root, group)
   return existsSync(dir) ? spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((name) => join(dir, name)) : []
 })
-const resultFile = (workspace) => join(workspace, '.vitest-results.json')
-for (const workspace of workspaces) rmSync(resultFile(workspace), { force: true })
+// vitest's JSON report, and the tape compliance suite's counts where a package runs one.
+const resultFiles = (workspace) => [join(workspace, '.vitest-results.json'), join(workspace, '.tape-results.json')]
+for (const workspace of workspaces) for (const file of resultFiles(workspace)) rmSync(file, { force: true })
 
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' }
 const turbo = (args) => spawnSync(join(root, 'node_modules', '.bin', 'turbo'), args, { cwd: root, stdio: 'inherit', env }).status ?? 1
@@ -21,9 +22,9 @@ if (status === 0) status = turbo(['run', 'test', '--concurrency=2', '--continue'
 
 let passed = 0
 let failed = 0
-for (const workspace of workspaces) {
-  if (!existsSync(resultFile(workspace))) continue
-  const result = JSON.parse(readFileSync(resultFile(workspace), 'utf8'))
+for (const file of workspaces.flatMap(resultFiles)) {
+  if (!existsSync(file)) continue
+  const result = JSON.parse(readFileSync(file, 'utf8'))
   passed += result.numPassedTests ?? 0
   failed += (result.numFailedTests ?? 0) + (result.numFailedTestSuites ?? 0)
 }

@@ -1,0 +1,6 @@
+export { TinyLevel } from './tiny-level.js'
+export type { TinyLevelOptions } from './tiny-level.js'
+export { TinyLevelError } from './errors.js'
+export type { LevelErrorCode } from './errors.js'
+export { TinyDbError } from '@tinydb/engine'
+export type { TinyDbErrorCode, Db, OpenOptions, Durability } from '@tinydb/engine'
