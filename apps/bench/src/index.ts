@@ -1,3 +1,6 @@
 export { FloorFile } from './floor.js'
 export { formatComparisons, formatDuration, ratio } from './ratio.js'
 export type { FloorComparison } from './ratio.js'
+export { loadAdapter } from './compare/adapter.js'
+export type { Entry, StoreAdapter, StoreHandle } from './compare/adapter.js'
+export { tinyDbAdapter } from './compare/stores/tinydb.js'

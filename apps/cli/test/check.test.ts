@@ -2,6 +2,9 @@ import { open, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { lines, seed, tinydbIn, withTempDir } from './cli.js'
+// Planting a leaf whose keys are out of order needs a valid checksum over wrong content: only the
+// pager's own format module computes one, and it is not part of any package's public face.
+import { pageChecksum } from '../../../packages/pager/src/page-format.js'
 
 const PAGE_SIZE = 4096 // the engine's default
 
@@ -44,5 +47,34 @@ describe('check', () => {
       expect(result.stdout).toMatch(/checksum mismatch/)
       expect(result.stdout).not.toMatch(/^OK$/m)
       expect(result.stderr).toBe(`check failed: ${problems.length} problem(s)\n`)
+    }))
+
+  it('exits 1 on a leaf whose keys are out of order, though every checksum is valid', () =>
+    withTempDir(async (dir) => {
+      await seed(dir, Array.from({ length: 200 }, (_, index) => [`key${String(index).padStart(3, '0')}`, 'x'.repeat(100)] as const))
+      const dataPath = join(dir, 'data.tdb')
+      const file = await open(dataPath, 'r+')
+      const pages = (await stat(dataPath)).size / PAGE_SIZE
+      const page = Buffer.alloc(PAGE_SIZE)
+      let planted: number | undefined
+      // The first leaf (type 16 at byte 8) with two cells or more; one checkpoint wrote every page, so it is live.
+      for (let pageId = 2; pageId < pages && planted === undefined; pageId++) {
+        await file.read(page, 0, PAGE_SIZE, pageId * PAGE_SIZE)
+        if (page[8] !== 16 || page.readUInt16LE(16) < 2) continue
+        // Swap the first two slots of the body (header 16 bytes, slotted header 8): keys now descend.
+        const [first, second] = [page.readUInt16LE(24), page.readUInt16LE(26)]
+        page.writeUInt16LE(second, 24)
+        page.writeUInt16LE(first, 26)
+        page.writeUInt32LE(pageChecksum(page), 0)
+        await file.write(page, 0, PAGE_SIZE, pageId * PAGE_SIZE)
+        planted = pageId
+      }
+      await file.close()
+      expect(planted).toBeDefined()
+
+      const result = await tinydbIn(dir, 'check')
+      expect(result.code).toBe(1)
+      expect(result.stdout).toMatch(new RegExp(`problem: .*data\\.tdb page ${planted}: .*not in ascending order`))
+      expect(result.stdout).not.toMatch(/checksum mismatch/)
     }))
 })

@@ -21,6 +21,7 @@ import {
   type ResolvedOptions,
   type ValidatedOperation,
 } from './arguments.js'
+import { ScanIterator } from './scan-iterator.js'
 import type { BatchOperation, Bytes, Db, DbStats, ScanOptions } from './types.js'
 
 export interface DbParts {
@@ -98,18 +99,9 @@ export class TinyDb implements Db {
   scan(options?: ScanOptions): AsyncIterableIterator<[key: Uint8Array, value: Uint8Array]> {
     this.assertReadable()
     const { range, limit } = toKeyRange(options)
-    const cursor = this.parts.tree.cursor(range)
     // The cursor re-seeks after the last key it returned whenever the tree changed between two
-    // steps, so a scan running alongside writes never skips or repeats a key.
-    const entries = async function* (db: TinyDb): AsyncGenerator<[Uint8Array, Uint8Array]> {
-      for (let returned = 0; returned < limit; returned++) {
-        db.assertReadable()
-        const entry = cursor.next()
-        if (entry === undefined) return
-        yield entry
-      }
-    }
-    return entries(this)
+    // steps, so a scan running alongside writes never skips or repeats a key (see ScanIterator).
+    return new ScanIterator(this.parts.tree.cursor(range), limit, () => this.assertReadable())
   }
 
   async checkpoint(): Promise<void> {
@@ -245,6 +237,11 @@ export class TinyDb implements Db {
     if (this.lifecycle !== 'open') throw new TinyDbError('CLOSED', `the store at ${this.dir} is closed`)
     if (this.failure !== undefined) {
       throw new TinyDbError('POISONED', `the store at ${this.dir} refuses writes: ${this.failure.message}`, { cause: this.failure })
+    }
+    // Invariant 7 covers the log too: after its write or fdatasync failed, an explicit checkpoint
+    // (which would drop log segments) is refused like any write, not only appends.
+    if (this.parts.wal.poisoned) {
+      throw new TinyDbError('POISONED', `the store at ${this.dir} refuses writes: a log write or fdatasync failed; reopen to recover`)
     }
   }
 }

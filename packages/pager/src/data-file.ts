@@ -16,6 +16,12 @@ export interface DataFile {
   /** The pages the free list lists. */
   readonly freePageIds: number[]
   readonly fileSize: number
+  /**
+   * The chosen meta page as read, and its slot. It may be visible without being durable, so the
+   * first checkpoint of this open rewrites and syncs it before writing any page (FilePager.commit).
+   */
+  readonly metaSlot: MetaSlot
+  readonly metaImage: Uint8Array
 }
 
 /** Opens `path`, creating it with `pageSize` pages when it does not exist. */
@@ -70,12 +76,12 @@ async function loadDataFile(file: VfsFile): Promise<DataFile> {
   }
   const { freeListPageIds, freePageIds } = await readFreeList(file, pageSize, meta)
   // The meta we read may be visible without being durable: after a failed fdatasync the kernel can
-  // keep showing a write it will never flush (fsyncgate). The next checkpoint overwrites the other
-  // slot, so this one must really be on disk first: rewrite it (identical bytes, so a torn rewrite
-  // changes nothing that was durable) and sync.
-  await file.write(head.slice(slot * pageSize, (slot + 1) * pageSize), slot * pageSize)
-  await file.sync()
-  return { file, pageSize, meta, freeListPageIds, freePageIds, fileSize }
+  // keep showing a write it will never flush (fsyncgate). It must really be on disk before anything
+  // is built on it — before the next checkpoint writes pages that the older meta may reference, and
+  // overwrites that older meta. Nothing is built on it before that checkpoint, so the rewrite and
+  // its fdatasync wait for it (FilePager.commit) instead of costing every open a sync.
+  const metaImage = head.slice(slot * pageSize, (slot + 1) * pageSize)
+  return { file, pageSize, meta, freeListPageIds, freePageIds, fileSize, metaSlot: slot, metaImage }
 }
 
 /**

@@ -79,6 +79,8 @@ export class FilePager implements Pager {
   private poison: TinyDbError | undefined
   private closed = false
   private staging: Uint8Array | undefined
+  /** The meta chosen at open, until the first commit of this open has made it durable (see data-file.ts). */
+  private unconfirmedMeta: { readonly slot: number; readonly image: Uint8Array } | undefined
   private cacheHits = 0
   private cacheMisses = 0
   private pageReads = 0
@@ -92,7 +94,9 @@ export class FilePager implements Pager {
     if (!(cacheSize >= 0 && cacheSize <= Number.MAX_SAFE_INTEGER)) throw new TinyDbError('INVALID_ARGUMENT', `cacheSize must be >= 0 bytes, got ${cacheSize}`)
     const dataFile = await openDataFile(vfs, path, pageSize)
     const verify = options.verify ?? process.env['TINYDB_VERIFY'] === '1'
-    return new FilePager(dataFile.file, dataFile.pageSize, dataFile.meta, dataFile.freeListPageIds, dataFile.freePageIds, dataFile.fileSize, cacheSize, verify)
+    const pager = new FilePager(dataFile.file, dataFile.pageSize, dataFile.meta, dataFile.freeListPageIds, dataFile.freePageIds, dataFile.fileSize, cacheSize, verify)
+    pager.unconfirmedMeta = { slot: dataFile.metaSlot, image: dataFile.metaImage }
+    return pager
   }
 
   private constructor(
@@ -136,7 +140,7 @@ export class FilePager implements Pager {
   }
 
   allocate(type: number): Page {
-    this.assertWritable()
+    this.assertOpen()
     if (!isUserPageType(type)) throw new TinyDbError('INVALID_ARGUMENT', `page type must be an integer in [16, 255], got ${type}`)
     const id = this.freePages.takeLowest() ?? this.growPageCount(1)
     const entry = new ResidentPage(new Uint8Array(this.pageSize), id, type, 'writable')
@@ -150,7 +154,7 @@ export class FilePager implements Pager {
   }
 
   free(pageId: number): void {
-    this.assertWritable()
+    this.assertOpen()
     this.assertPageId(pageId)
     if (this.writable.delete(pageId)) {
       // Never written, referenced by no checkpoint: reusable at once.
@@ -254,6 +258,15 @@ export class FilePager implements Pager {
       pages = this.checkpointPages(sealed)
       if (this.durableFree !== undefined) this.assertCopyOnWrite(pages)
       this.staging ??= new Uint8Array(Math.max(this.pageSize, MAX_WRITE_BYTES))
+      const unconfirmed = this.unconfirmedMeta
+      if (unconfirmed !== undefined) {
+        // Before any page write: the pages this checkpoint writes may reuse pages the OLDER meta
+        // references, so the meta they are built on must be durable first (fsyncgate, see
+        // data-file.ts). Identical bytes, so even a torn rewrite changes nothing that was durable.
+        await this.file.write(unconfirmed.image, unconfirmed.slot * this.pageSize)
+        await this.file.sync()
+        this.unconfirmedMeta = undefined
+      }
       this.fileSize = await writeCheckpoint({
         file: this.file,
         pageSize: this.pageSize,
@@ -356,6 +369,17 @@ export class FilePager implements Pager {
     if (!Number.isInteger(pageId) || pageId < FIRST_DATA_PAGE_ID || pageId >= this.pageCount) {
       throw new TinyDbError('INVALID_ARGUMENT', `page ${pageId} is outside [2, ${this.pageCount})`)
     }
+  }
+
+  /**
+   * `allocate` and `free` change only memory, which reaches the file through a checkpoint, and
+   * `beginCheckpoint` is what poison refuses. So they keep working on a poisoned pager: a caller in
+   * the middle of a tree mutation when a commit fails (the engine applies records that became
+   * durable while the checkpoint ran) must be able to finish it, or readers would see a half-done
+   * mutation — a key missing, a page leaked.
+   */
+  private assertOpen(): void {
+    if (this.closed) throw closedError()
   }
 
   private assertWritable(): void {

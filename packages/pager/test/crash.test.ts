@@ -166,13 +166,15 @@ describe('FilePager crash safety (SimVfs)', () => {
     const operations = probe.operationCount - before
     const pageSizes = new Set<number>()
     for (const mode of MODES) {
-      for (let n = 1; n <= operations; n++) {
+      // n = operations + 1 is past the last operation: the open completes, then the power fails.
+      for (let n = 1; n <= operations + 1; n++) {
         const vfs = new SimVfs({ seed: n })
         await vfs.mkdir('/db')
         await vfs.syncDir('/')
         vfs.crashAtOperation(n)
-        const error = await FilePager.open(vfs, PATH).then(() => undefined, (e: unknown) => e)
-        expect(SimCrashError.isInstance(error)).toBe(true)
+        const opened = await FilePager.open(vfs, PATH).then((pager) => pager, (e: unknown) => e)
+        if (n <= operations) expect(SimCrashError.isInstance(opened)).toBe(true)
+        else await (opened as FilePager).close()
         vfs.crash({ mode })
         // Either the first attempt's file (4096-byte pages) became durable whole, or there is none
         // and this open creates one with 2048-byte pages.

@@ -62,6 +62,9 @@ describe('FilePager checkpoint writes', () => {
     const before = recording.calls.length
     await pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
     const expected: FileCall[] = [
+      // The first commit of an open first makes the meta it builds on durable (data-file.ts).
+      { op: 'write', position: 0, length: 512 },
+      { op: 'sync' },
       { op: 'write', position: 2 * 512, length: 7 * 512 },
       { op: 'write', position: 10 * 512, length: 4 * 512 },
       { op: 'sync' },

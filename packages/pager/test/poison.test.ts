@@ -46,9 +46,12 @@ describe('FilePager after a failed commit (fsyncgate)', () => {
       const { vfs, pager, first, firstChildren, children, root, error, calls } = await failingCommit(fault)
       expect(TinyDbError.isInstance(error) && error.code).toBe('IO')
       if (name === 'the meta write fails') expect(calls.at(-1)).toEqual({ op: 'write', position: 0, length: 1024 }) // meta slot 2 % 2
-      expect(codeOf(() => pager.allocate(CHILD_TYPE))).toBe('POISONED')
       expect(codeOf(() => pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 3 }))).toBe('POISONED')
-      expect(codeOf(() => pager.free(root))).toBe('POISONED')
+      // Memory-only bookkeeping still works, so a tree mutation in progress can finish (the file
+      // is safe: only a checkpoint writes it, and that is refused).
+      const extra = pager.allocate(CHILD_TYPE)
+      pager.free(extra.id)
+      expect(codeOf(() => pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 3 }))).toBe('POISONED')
       // Reads still work, from the sealed pages in memory and from the file.
       expect(readTree(pager, root).problems).toEqual([])
       expect(readTree(pager, first.rootPageId).problems).toEqual([])
@@ -67,7 +70,7 @@ describe('FilePager after a failed commit (fsyncgate)', () => {
     const { pager, error } = await failingCommit({ operation: 'sync', error: 'EIO' })
     const poisoned = (() => {
       try {
-        pager.allocate(CHILD_TYPE)
+        pager.beginCheckpoint({ rootPageId: 0, checkpointLsn: 9 })
       } catch (thrown) {
         return thrown
       }
@@ -80,17 +83,34 @@ describe('FilePager after a failed commit (fsyncgate)', () => {
 
   it('the final fdatasync fails: what reopen shows is made durable before it is built upon', async () => {
     // The meta write reached the page cache but its fdatasync failed: the kernel may show it and
-    // never write it. Opening rewrites and syncs the meta it picked, so a later power loss cannot
-    // fall back to an older checkpoint whose pages the newer one has reused.
+    // never write it. The first checkpoint after reopening rewrites and syncs the meta it picked
+    // before writing any page, so a later power loss cannot fall back to an older checkpoint whose
+    // pages the newer one has reused.
     const { vfs, pager, children, root, error, calls } = await failingCommit({ operation: 'sync', error: 'EIO', afterMatches: 1 })
     expect(TinyDbError.isInstance(error) && error.code).toBe('IO')
     expect(calls.slice(-2)).toEqual([{ op: 'write', position: 0, length: 1024 }, { op: 'sync' }])
-    expect(codeOf(() => pager.allocate(CHILD_TYPE))).toBe('POISONED')
+    expect(codeOf(() => pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 3 }))).toBe('POISONED')
     await pager.close()
-    const reopened = await FilePager.open(vfs, PATH)
+    const recording = new RecordingVfs(vfs)
+    const reopened = await FilePager.open(recording, PATH)
     expect(reopened.meta.checkpointId).toBe(2)
+    // Build checkpoint 3 on it: its new pages reuse pages checkpoint 1 referenced (free in 2), and
+    // its meta goes to checkpoint 1's slot. That meta's fdatasync fails, then the power goes.
+    const grown = new Map(children)
+    for (let tag = 9; tag <= 11; tag++) {
+      const page = reopened.allocate(CHILD_TYPE)
+      stamp(page.body, tag)
+      grown.set(page.id, tag)
+    }
+    const newRoot = writeRoot(reopened, root, grown)
+    const before = recording.calls.length
+    vfs.injectFault({ operation: 'sync', error: 'EIO', afterMatches: 2 })
+    const failed = await reopened.beginCheckpoint({ rootPageId: newRoot, checkpointLsn: 3 }).commit().then(() => undefined, (e: unknown) => e)
+    expect(TinyDbError.isInstance(failed) && failed.code).toBe('IO')
+    // The reopened meta (slot 0) was rewritten and synced before any page was written.
+    expect(recording.calls.slice(before, before + 2)).toEqual([{ op: 'write', position: 0, length: 1024 }, { op: 'sync' }])
     await reopened.close()
-    vfs.crash({ mode: 'tear' })
+    vfs.crash({ mode: 'drop' })
     const afterPowerLoss = await FilePager.open(vfs, PATH)
     expect(afterPowerLoss.meta.checkpointId).toBe(2)
     const tree = readTree(afterPowerLoss, root)

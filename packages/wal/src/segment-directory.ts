@@ -3,6 +3,7 @@ import { TinyDbError, corruption, type Vfs } from '@tinydb/vfs'
 import { FRAME_FAULT_TEXT, FRAME_HEADER_SIZE, frameGroupFirstLsn, frameLsn } from './frame-format.js'
 import { SEGMENT_FORMAT_VERSION, SEGMENT_HEADER_SIZE, checkSegmentHeader, parseSegmentFileName, segmentFileName, type HeaderCheck } from './segment-format.js'
 import { FrameCursor, judgeTail } from './segment-scan.js'
+import { readCleanEnd, type CleanEnd } from './clean-end.js'
 
 /** A segment holding records (its header is valid and durable). */
 export interface Segment {
@@ -16,6 +17,13 @@ export interface Segment {
   lastLsn: number | undefined
   /** File size when listed, for estimates when `endOffset` is unknown. */
   readonly size: number
+  /**
+   * Set at open when the end was found by scanning rather than read from a clean-end record: the
+   * offset of the last commit group. That group and the header may be bytes the OS shows although
+   * a failed fdatasync never wrote them (fsyncgate), so they are rewritten and synced before
+   * anything is built on them (`SegmentWriter.confirmRecoveredTail`).
+   */
+  unconfirmedFrom?: number | undefined
 }
 
 /** A file that holds no records and can take a header: preallocated ahead of need, or recycled. */
@@ -52,16 +60,25 @@ export function segmentPath(dir: string, seq: number): string {
 
 /**
  * Lists the segment files of `dir` (created if missing), checks their headers, and scans the last
- * segment to find where the log ends. Earlier segments are not read here — `Wal.read` verifies
- * them — which keeps open cheap: it reads one segment however long the log is.
+ * segment to find where the log ends — unless the log was closed cleanly and nothing was appended
+ * since, in which case the clean-end record says where it ends (clean-end.ts). Earlier segments are
+ * not read here — `Wal.read` verifies them — which keeps open cheap: it reads at most one segment
+ * however long the log is.
  */
 export async function scanDirectory(vfs: Vfs, dir: string, durable: boolean): Promise<LogDirectory> {
   await createDirectory(vfs, dir, durable)
-  const listed: Listed[] = []
+  const seqs: number[] = []
   for (const name of await vfs.readdir(dir)) {
     const seq = parseSegmentFileName(name)
-    if (seq !== undefined) listed.push(await listSegment(vfs, segmentPath(dir, seq), seq))
+    if (seq !== undefined) seqs.push(seq)
   }
+  // The headers are read concurrently (each file is opened, read and closed on its own; nothing is
+  // written), and the clean-end record alongside them: open then waits for one round of reads, not
+  // one per file.
+  const [listed, clean] = await Promise.all([
+    Promise.all(seqs.map((seq) => listSegment(vfs, segmentPath(dir, seq), seq))),
+    readCleanEnd(vfs, dir),
+  ])
   listed.sort((a, b) => a.seq - b.seq)
 
   const segments: Segment[] = []
@@ -86,7 +103,9 @@ export async function scanDirectory(vfs: Vfs, dir: string, durable: boolean): Pr
     segments.push({ ...check.header, path: file.path, size: file.size, endOffset: undefined, lastLsn: undefined })
   }
 
-  const { lastLsn, discardedTailBytes } = await scanLastSegment(vfs, segments[segments.length - 1])
+  const last = segments[segments.length - 1]
+  const { lastLsn, discardedTailBytes } =
+    last !== undefined && clean !== undefined && describesSegment(clean, last) ? endFromCleanEnd(last, clean) : await scanLastSegment(vfs, last)
   const firstSpare = listed.find((file) => file.path === spares[0]?.path)
   if (firstSpare !== undefined) checkSpareIsUnused(firstSpare, lastLsn + 1)
   return {
@@ -137,7 +156,10 @@ async function scanLastSegment(vfs: Vfs, segment: Segment | undefined): Promise<
   const bytes = await readSegmentFile(vfs, segment.path, undefined)
   const view = { bytes, end: bytes.length, salt: segment.salt, firstLsn: segment.firstLsn }
   const cursor = new FrameCursor(view)
-  while (cursor.next());
+  let lastGroupOffset = SEGMENT_HEADER_SIZE
+  for (let at = cursor.offset; cursor.next(); at = cursor.offset) {
+    if (frameGroupFirstLsn(bytes, at) === cursor.lsn) lastGroupOffset = at
+  }
   const verdict = judgeTail(view, cursor.offset, cursor.expectedLsn)
   if (verdict.kind === 'damaged') {
     throw corruption(
@@ -148,7 +170,23 @@ async function scanLastSegment(vfs: Vfs, segment: Segment | undefined): Promise<
   }
   segment.endOffset = cursor.offset
   segment.lastLsn = cursor.expectedLsn - 1
+  segment.unconfirmedFrom = lastGroupOffset
   return { lastLsn: segment.lastLsn, discardedTailBytes: verdict.discardedBytes }
+}
+
+/**
+ * True when the clean-end record names `segment` — the last segment in use — in this incarnation
+ * (seq, first LSN and salt all match): nothing was appended since it was written (see clean-end.ts).
+ */
+function describesSegment(clean: CleanEnd, segment: Segment): boolean {
+  return clean.seq === segment.seq && clean.firstLsn === segment.firstLsn && clean.salt === segment.salt && clean.endOffset <= segment.size
+}
+
+/** The end of the log as the clean-end record states it: no scan, nothing discarded. */
+function endFromCleanEnd(segment: Segment, clean: CleanEnd): { lastLsn: number; discardedTailBytes: number } {
+  segment.endOffset = clean.endOffset
+  segment.lastLsn = clean.lastLsn
+  return { lastLsn: clean.lastLsn, discardedTailBytes: 0 }
 }
 
 /**

@@ -101,7 +101,8 @@ export function checkSegmentHeader(bytes: Uint8Array, expectedSeq: number): Head
   return { kind: 'valid', header: { seq, firstLsn, salt: header.readUInt32LE(SALT_OFFSET) } }
 }
 
-function writeU64(bytes: Buffer, offset: number, value: number): void {
+/** Stores a safe integer as a u64 (low u32, then high u32). */
+export function writeU64(bytes: Buffer, offset: number, value: number): void {
   bytes.writeUInt32LE(value >>> 0, offset)
   bytes.writeUInt32LE(Math.floor(value / 2 ** 32), offset + 4)
 }

@@ -35,6 +35,35 @@ export class SegmentWriter {
     await this.current?.file.sync()
   }
 
+  /**
+   * fsyncgate: the end of the log recovered at open — the last segment's header and last commit
+   * group, as scanned — may be bytes the OS shows although a failed fdatasync never wrote them, and
+   * syncing unchanged pages writes nothing. Those bytes are rewritten unchanged and synced before a
+   * new segment (or a clean-end record) is built on them; otherwise a power cut could leave a hole
+   * before the new segment, and the next open would refuse the log as corrupt. Earlier groups of
+   * the segment were synced before the next group was written, so they are durable already.
+   */
+  async confirmRecoveredTail(): Promise<void> {
+    const last = this.segments[this.segments.length - 1]
+    const from = last?.unconfirmedFrom
+    if (last === undefined || from === undefined || last.endOffset === undefined) return
+    if (this.durable) {
+      const file = await this.vfs.open(last.path)
+      try {
+        const header = Buffer.alloc(SEGMENT_HEADER_SIZE)
+        const group = Buffer.alloc(last.endOffset - from)
+        await file.read(header, 0)
+        await file.read(group, from)
+        await file.write(header, 0)
+        if (group.length > 0) await file.write(group, from)
+        await file.sync()
+      } finally {
+        await file.close()
+      }
+    }
+    last.unconfirmedFrom = undefined
+  }
+
   async close(): Promise<void> {
     const current = this.current
     this.current = undefined
@@ -47,6 +76,7 @@ export class SegmentWriter {
    * holds the log's next record is known to be damage, not a crash (see `scanDirectory`).
    */
   private async startSegment(group: CommitGroup): Promise<void> {
+    await this.confirmRecoveredTail()
     const spare = await this.spares.take()
     const file = await this.vfs.open(spare.path)
     try {

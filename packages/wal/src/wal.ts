@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { TinyDbError, type Vfs } from '@tinydb/vfs'
+import { writeCleanEnd } from './clean-end.js'
 import { CommitGroup } from './commit-group.js'
 import { frameSize } from './frame-format.js'
 import { readRecords } from './log-reader.js'
@@ -52,7 +53,7 @@ export class Wal {
   private constructor(
     private readonly vfs: Vfs,
     private readonly options: ResolvedWalOptions,
-    dir: string,
+    private readonly dir: string,
     found: LogDirectory,
   ) {
     this.segments = found.segments
@@ -70,9 +71,9 @@ export class Wal {
   }
 
   /**
-   * Opens the log in `dir` (created if missing). Reads the segment headers and the last segment;
-   * discards a torn tail silently; throws `CORRUPTION` for damage to durable records. Writes
-   * nothing: the first append starts a new segment. The caller must make sure no other Wal has
+   * Opens the log in `dir` (created if missing). Reads the segment headers and the last segment
+   * (unless a clean close recorded where it ends); discards a torn tail silently; throws
+   * `CORRUPTION` for damage to durable records. Writes nothing: the first append starts a new segment. The caller must make sure no other Wal has
    * `dir` open (e.g. with `vfs.lock`).
    */
   static async open(vfs: Vfs, dir: string, options?: WalOptions): Promise<Wal> {
@@ -177,6 +178,7 @@ export class Wal {
     try {
       // Durability 'none' never syncs per group; a clean close still leaves the log on disk.
       if (this.options.durability === 'none' && this.poisonError === undefined) await this.writer.sync()
+      if (this.poisonError === undefined) await this.recordCleanEnd()
     } finally {
       try {
         await this.spares.settle()
@@ -185,6 +187,22 @@ export class Wal {
         this.state = 'closed'
       }
     }
+  }
+
+  /**
+   * Every frame of the last segment is durable now (the caller flushed and synced): record where it
+   * ends, so the next open need not scan it. Best effort: without the record, open scans.
+   */
+  private async recordCleanEnd(): Promise<void> {
+    const last = this.segments[this.segments.length - 1]
+    if (last === undefined || last.endOffset === undefined || last.lastLsn === undefined) return
+    const record = { seq: last.seq, firstLsn: last.firstLsn, salt: last.salt, endOffset: last.endOffset, lastLsn: last.lastLsn }
+    // The record makes the next open trust this end without scanning: it must be durable first.
+    const confirmed = await this.writer.confirmRecoveredTail().then(
+      () => true,
+      () => false,
+    )
+    if (confirmed) await writeCleanEnd(this.vfs, this.dir, record).catch(() => undefined)
   }
 
   /**

@@ -1,0 +1,75 @@
+/** A row of the table: one figure every store reports, and which way is better. */
+export interface Metric {
+  readonly id: string
+  readonly label: string
+  readonly better: 'higher' | 'lower'
+  readonly digits: number
+}
+
+export const METRICS: readonly Metric[] = [
+  { id: 'w1.opsPerSec', label: 'W1 awaited puts: ops/s', better: 'higher', digits: 0 },
+  { id: 'w1.p50Ms', label: 'W1 put p50: ms', better: 'lower', digits: 3 },
+  { id: 'w2.opsPerSec', label: 'W2 64 writers: ops/s', better: 'higher', digits: 0 },
+  { id: 'w2.p99Ms', label: 'W2 put p99: ms', better: 'lower', digits: 2 },
+  { id: 'w3.opsPerSec', label: 'W3 batches of 1000: ops/s', better: 'higher', digits: 0 },
+  { id: 'w4.opsPerSec', label: 'W4 random gets: ops/s', better: 'higher', digits: 0 },
+  { id: 'w5.keysPerSec', label: 'W5 ordered scan: keys/s', better: 'higher', digits: 0 },
+  { id: 'w6.reopenMs', label: 'W6 reopen + first get: ms', better: 'lower', digits: 2 },
+  { id: 'w6.closeMs', label: 'close (before W6): ms', better: 'lower', digits: 2 },
+  { id: 'rss.peakMb', label: 'peak RSS: MB', better: 'lower', digits: 0 },
+]
+
+/** The built-in peers TinyDB is measured against; every other column is compared with the best of these. */
+export const PEERS: readonly string[] = ['lmdb', 'leveldb', 'sqlite']
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+/** Per metric id, the median of the runs that reported it. */
+export function medianFigures(runs: readonly Record<string, number>[]): Record<string, number> {
+  const ids = new Set(runs.flatMap((run) => Object.keys(run)))
+  const result: Record<string, number> = {}
+  for (const id of ids) result[id] = median(runs.map((run) => run[id] ?? Number.NaN))
+  return result
+}
+
+/** The best peer's figure for `metric` (highest or lowest), NaN when no peer reported it. */
+export function bestPeer(metric: Metric, medians: Record<string, Record<string, number>>): number {
+  const values = PEERS.map((peer) => medians[peer]?.[metric.id]).filter((value): value is number => value !== undefined && Number.isFinite(value))
+  if (values.length === 0) return Number.NaN
+  return metric.better === 'higher' ? Math.max(...values) : Math.min(...values)
+}
+
+function format(value: number | undefined, digits: number): string {
+  if (value === undefined || !Number.isFinite(value)) return '–'
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+/**
+ * The comparison as a Markdown table: the peers, then every other store, then, for each store that
+ * is not a peer, its ratio to the best peer (for "higher is better" rows > 1 wins, for "lower is
+ * better" rows < 1 wins).
+ */
+export function formatTable(medians: Record<string, Record<string, number>>, stores: readonly string[]): string[] {
+  const columns = [...PEERS.filter((peer) => stores.includes(peer)), ...stores.filter((store) => !PEERS.includes(store))]
+  const contenders = columns.filter((store) => !PEERS.includes(store))
+  const header = ['workload', ...columns, ...contenders.map((store) => `${store} ÷ best peer`)]
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, index) => (index === 0 ? '---' : '---:')).join('|')}|`]
+  for (const metric of METRICS) {
+    const best = bestPeer(metric, medians)
+    const cells = columns.map((store) => format(medians[store]?.[metric.id], metric.digits))
+    const ratios = contenders.map((store) => {
+      const value = medians[store]?.[metric.id]
+      if (value === undefined || !Number.isFinite(value) || !Number.isFinite(best) || best === 0) return '–'
+      const ratio = value / best
+      const wins = metric.better === 'higher' ? ratio >= 1 : ratio <= 1
+      return `${ratio.toFixed(2)}× ${wins ? '✓' : '✗'}`
+    })
+    lines.push(`| ${[metric.label, ...cells, ...ratios].join(' | ')} |`)
+  }
+  return lines
+}
