@@ -52,6 +52,10 @@ export class TinyDb implements Db {
   // Set when the store can no longer take writes: a failed checkpoint, or a durable record that
   // could not be applied. Reads go on; writes get this error until the store is reopened.
   private failure: TinyDbError | undefined
+  // Set when a durable record could not be applied in full (e.g. a page read failed half-way through
+  // a B+tree mutation). The in-memory tree may then be half-modified, so reads are refused too: a
+  // reader must never see a state that is not a prefix of the log (invariant 4). Reopening replays it.
+  private treeFailure: TinyDbError | undefined
   private appliedLsn: number
   private writesInFlight = 0
   private writesDrained: (() => void) | undefined
@@ -193,6 +197,7 @@ export class TinyDb implements Db {
       applyOperations(this.parts.tree, decodeBatch(payload, { file: this.parts.layout.walDir, lsn }))
     } catch (error) {
       this.failure = new TinyDbError('POISONED', `a durable log record (lsn ${lsn}) could not be applied; reopen to recover`, { cause: error })
+      this.treeFailure = this.failure
       throw TinyDbError.isInstance(error) ? error : this.failure
     }
     this.appliedLsn = lsn
@@ -231,6 +236,9 @@ export class TinyDb implements Db {
 
   private assertReadable(): void {
     if (this.lifecycle === 'closed') throw new TinyDbError('CLOSED', `the store at ${this.dir} is closed`)
+    if (this.treeFailure !== undefined) {
+      throw new TinyDbError('POISONED', `the store at ${this.dir} refuses reads: ${this.treeFailure.message}`, { cause: this.treeFailure })
+    }
   }
 
   private assertWritable(): void {
