@@ -4,6 +4,7 @@ import { checkCommand } from './commands/check.js'
 import { checkpointCommand } from './commands/checkpoint.js'
 import { delCommand } from './commands/del.js'
 import { getCommand } from './commands/get.js'
+import { inspectCommand } from './commands/inspect.js'
 import { recoveryCommand } from './commands/recovery.js'
 import { runTestsCommand } from './commands/run-tests.js'
 import { scanCommand } from './commands/scan.js'
@@ -30,9 +31,17 @@ export function createProgram(): Command {
     checkpointCommand(),
     checkCommand(),
     statsCommand(),
+    inspectCommand(),
     runTestsCommand(),
     benchCommand(),
   ]
-  for (const command of commands) program.addCommand(command.copyInheritedSettings(program))
+  for (const command of commands) program.addCommand(inherit(command, program))
   return program
+}
+
+/** Copies the program's settings (exitOverride, help) down to a command and its own subcommands. */
+function inherit(command: Command, parent: Command): Command {
+  command.copyInheritedSettings(parent)
+  for (const sub of command.commands) inherit(sub, command)
+  return command
 }

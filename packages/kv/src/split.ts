@@ -36,17 +36,9 @@ export function splitLeaf(
   newCellLength: number,
   appendBias: boolean,
 ): SplitResult {
-  const { pager, scratchA } = context
+  const { pager } = context
   const body = pager.read(pageId).body
-  scratchA.set(body)
-  const cells = new CellList()
-  const count = cellCount(scratchA)
-  for (let i = 0; i < count; i++) {
-    if (i === index) cells.push(context.cellScratch, 0, newCellLength)
-    const offset = leafCellOffset(scratchA, i)
-    cells.push(scratchA, offset, leafCellSize(scratchA, offset))
-  }
-  if (index === count) cells.push(context.cellScratch, 0, newCellLength)
+  const cells = cellsWithNewCell(context, body, index, newCellLength, leafCellOffset, leafCellSize)
   const k = chooseLeafSplit(cells, context.bodySize - LEAF_HEADER_SIZE, appendBias)
   const right = pager.allocate(LEAF_PAGE_TYPE)
   initSlotted(body)
@@ -70,15 +62,7 @@ export function splitBranch(
 ): SplitResult {
   const { pager, scratchA } = context
   const body = pager.read(pageId).body
-  scratchA.set(body)
-  const cells = new CellList()
-  const count = cellCount(scratchA)
-  for (let i = 0; i < count; i++) {
-    if (i === index) cells.push(context.cellScratch, 0, newCellLength)
-    const offset = branchCellOffset(scratchA, i)
-    cells.push(scratchA, offset, branchCellSize(scratchA, offset))
-  }
-  if (index === count) cells.push(context.cellScratch, 0, newCellLength)
+  const cells = cellsWithNewCell(context, body, index, newCellLength, branchCellOffset, branchCellSize)
   const m = chooseBranchSplit(cells, context.bodySize - BRANCH_HEADER_SIZE, appendBias)
   const up = takeBranchCell(cells, m)
   const right = pager.allocate(BRANCH_PAGE_TYPE)
@@ -121,4 +105,30 @@ export function takeBranchCell(cells: CellList, m: number): { separator: Uint8Ar
   const keyStart = offset + BRANCH_CELL_KEY_OFFSET
   const separator = copyBytes(source, keyStart, branchKeyLength(source, offset))
   return { separator, childPageId: readU32(source, offset + BRANCH_CELL_CHILD_OFFSET) }
+}
+
+/**
+ * The cells of a full page, in order, with the new cell waiting in `context.cellScratch` inserted at
+ * slot `index`. The page is first copied to `context.scratchA`, because the split rewrites `body`
+ * while the list still points into the old cells.
+ */
+function cellsWithNewCell(
+  context: TreeContext,
+  body: Uint8Array,
+  index: number,
+  newCellLength: number,
+  cellOffset: (page: Uint8Array, slot: number) => number,
+  cellSize: (page: Uint8Array, offset: number) => number,
+): CellList {
+  const { scratchA } = context
+  scratchA.set(body)
+  const cells = new CellList()
+  const count = cellCount(scratchA)
+  for (let i = 0; i < count; i++) {
+    if (i === index) cells.push(context.cellScratch, 0, newCellLength)
+    const offset = cellOffset(scratchA, i)
+    cells.push(scratchA, offset, cellSize(scratchA, offset))
+  }
+  if (index === count) cells.push(context.cellScratch, 0, newCellLength)
+  return cells
 }

@@ -2,3 +2,6 @@ export { TinyDbError } from '@tinydb/vfs'
 export { Wal } from './wal.js'
 export type { WalOptions } from './options.js'
 export type { WalOpenReport, WalRecord } from './types.js'
+/** A read-only walk over the raw segment files (every frame, where it lies, its checksum), for `tinydb inspect wal`. */
+export { inspectWal } from './inspect.js'
+export type { InspectWalOptions, WalInspection, WalRecordInspection, WalSegmentInspection } from './inspect.js'
