@@ -11,6 +11,11 @@ import type { SpareSegments } from './spare-segments.js'
  */
 export class SegmentWriter {
   private current: { readonly segment: Segment; readonly file: VfsFile } | undefined
+  // Whether the spare for the segment after `current` has been asked for. It is asked for once the
+  // current segment is half full, not when it starts: preparing a new spare writes a whole segment
+  // of zeros and syncs it, and doing that while the first commits of an open run puts that write in
+  // front of their fdatasyncs (and a short-lived open never needs a second segment at all).
+  private spareRequested = false
 
   constructor(
     private readonly vfs: Vfs,
@@ -28,6 +33,10 @@ export class SegmentWriter {
     if (this.durable) await current.file.sync()
     current.segment.endOffset = group.offset + group.length
     current.segment.lastLsn = group.lastLsn
+    if (!this.spareRequested && current.segment.endOffset * 2 >= this.spares.segmentSize) {
+      this.spareRequested = true
+      this.spares.prepareAhead()
+    }
   }
 
   /** fdatasync of the segment being written (for durability 'none' on close). */
@@ -100,6 +109,6 @@ export class SegmentWriter {
     this.current = { segment, file }
     // Everything in the previous segment is durable; a failed close loses nothing.
     await previous?.file.close().catch(() => undefined)
-    this.spares.prepareAhead()
+    this.spareRequested = false
   }
 }

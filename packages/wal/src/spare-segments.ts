@@ -25,7 +25,7 @@ export class SpareSegments {
   constructor(
     private readonly vfs: Vfs,
     private readonly dir: string,
-    private readonly segmentSize: number,
+    readonly segmentSize: number,
     /** False in durability 'none': skip the syncs, which only matter for a power cut. */
     private readonly durable: boolean,
     private readonly spares: Spare[],
