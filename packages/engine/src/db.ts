@@ -37,6 +37,9 @@ export interface DbParts {
 
 type Lifecycle = 'open' | 'closing' | 'closed'
 
+/** Pages modified since the last checkpoint may take this share of `cacheSize` before one starts. */
+const DIRTY_SHARE_OF_CACHE = 0.25
+
 /**
  * The composition of the layers. Write path: validate, encode one log record, append it (group
  * commit; durable when the append resolves), then apply it to the tree. Invariant 2 (visible only
@@ -207,7 +210,12 @@ export class TinyDb implements Db {
   private maybeStartCheckpoint(): void {
     if (this.runningCheckpoint !== undefined || this.lifecycle !== 'open') return
     const { wal, pager, options } = this.parts
-    if (wal.bytesSince(pager.meta.checkpointLsn) < options.checkpointThreshold) return
+    // Two things grow between checkpoints: the log, and the pages modified since the last one,
+    // which stay in memory until a checkpoint writes them. Either one past its bound starts a
+    // checkpoint, so random writes over a large tree cannot hold gigabytes of dirty pages.
+    const logBytes = wal.bytesSince(pager.meta.checkpointLsn)
+    const dirtyBytes = pager.stats().dirtyPages * pager.pageSize
+    if (logBytes < options.checkpointThreshold && dirtyBytes < options.cacheSize * DIRTY_SHARE_OF_CACHE) return
     // A failed background checkpoint poisons writes (recorded in runCheckpoint); nobody awaits it here.
     this.runCheckpoint().catch(() => undefined)
   }

@@ -32,8 +32,10 @@ export async function open(dir: string, options?: OpenOptions): Promise<Db> {
     await vfs.syncDir(dirname(dir))
   }
   const lock = await vfs.lock(layout.lockPath)
+  const onStep = options?.onRecoveryStep
   const opened: { close(): Promise<void> }[] = []
   try {
+    onStep?.(`took the directory lock ${layout.lockPath}`)
     const created = !(await vfs.exists(layout.dataPath))
     // The page file and the log are independent until recovery joins them: open both at once, so
     // opening costs one chain of file-system round trips, not two (W6 of apps/bench compare).
@@ -51,7 +53,23 @@ export async function open(dir: string, options?: OpenOptions): Promise<Db> {
     if (walOpened.status === 'rejected') throw walOpened.reason
     const pager = pagerOpened.value
     const wal = walOpened.value
-    const { tree, report } = await recover({ pager, wal, dataPath: layout.dataPath, walDir: layout.walDir, created })
+    onStep?.(
+      `${created ? 'created' : 'opened'} the page file ${layout.dataPath}: page size ${pager.pageSize}, ` +
+        `live meta: checkpoint ${pager.meta.checkpointId}, ${pager.meta.pageCount} pages`,
+    )
+    const walReport = wal.openReport
+    onStep?.(
+      `opened the log ${layout.walDir}: ${walReport.segments} segments, records ${walReport.firstLsn}..${walReport.lastLsn}` +
+        (walReport.discardedTailBytes > 0 ? `, a torn tail of ${walReport.discardedTailBytes} bytes after the last record` : ''),
+    )
+    const { tree, report } = await recover({
+      pager,
+      wal,
+      dataPath: layout.dataPath,
+      walDir: layout.walDir,
+      created,
+      ...(onStep === undefined ? {} : { onStep }),
+    })
     const treeLimits = BTree.limits(pager.pageSize)
     const limits: Limits = {
       maxKeySize: treeLimits.maxKeySize,

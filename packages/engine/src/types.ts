@@ -15,7 +15,10 @@ export interface OpenOptions {
   readonly durability?: Durability
   /** Page size of a new store, a power of two in [512, 65536]; ignored for an existing store. Default 4096. */
   readonly pageSize?: number
-  /** Bytes of clean pages kept in memory. Default 64 MiB. */
+  /**
+   * Bytes of clean pages kept in memory. Default 64 MiB. Pages modified since the last checkpoint
+   * are held in memory too; once they take a quarter of this, a background checkpoint writes them.
+   */
   readonly cacheSize?: number
   /** Log bytes written since the last checkpoint that start a background checkpoint. Default 64 MiB. */
   readonly checkpointThreshold?: number
@@ -23,6 +26,12 @@ export interface OpenOptions {
   readonly walSegmentSize?: number
   /** The I/O port; defaults to the real file system. Tests pass a `SimVfs`. */
   readonly vfs?: Vfs
+  /**
+   * Called with one line of text for each step of opening and recovery, as it happens (the lock,
+   * the page file's checkpoint, the log, the replay, a discarded torn tail): `tinydb recovery
+   * --verbose` prints them. For people, not programs: the wording may change.
+   */
+  readonly onRecoveryStep?: (step: string) => void
 }
 
 export type BatchOperation =

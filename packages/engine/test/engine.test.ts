@@ -112,6 +112,25 @@ describe('engine on the real file system', () => {
     await again.close()
   })
 
+  it('checkpoints in the background when modified pages take a quarter of the cache', async () => {
+    const cacheSize = 256 * 1024
+    const db = await open(dir, { cacheSize, checkpointThreshold: 1024 * 1024 * 1024 })
+    // Scattered keys modify a different leaf almost every time: the log stays far below its
+    // threshold while modified pages pile up, and they alone must start checkpoints.
+    let mostDirtyPages = 0
+    for (let i = 0; i < 3000; i++) {
+      const key = `k${String((i * 7919) % 3000).padStart(5, '0')}`
+      await db.put(key, 'v'.repeat(100))
+      mostDirtyPages = Math.max(mostDirtyPages, db.stats().dirtyPages)
+    }
+    const stats = db.stats()
+    expect(stats.checkpoints.completed).toBeGreaterThan(0)
+    expect(stats.wal.bytesSinceCheckpoint).toBeLessThan(1024 * 1024)
+    // A checkpoint starts at a quarter of the cache; writes go on while it runs, so allow as much again.
+    expect(mostDirtyPages * stats.pageSize).toBeLessThanOrEqual(cacheSize / 2)
+    await db.close()
+  })
+
   it('checkpoints in the background past the log threshold and stays consistent', async () => {
     const db = await open(dir, { checkpointThreshold: 16 * 1024, walSegmentSize: 64 * 1024 })
     for (let i = 0; i < 600; i++) await db.put(`key${i}`, `value-${i}-${'x'.repeat(40)}`)
