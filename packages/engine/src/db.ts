@@ -39,6 +39,11 @@ type Lifecycle = 'open' | 'closing' | 'closed'
 
 /** Pages modified since the last checkpoint may take this share of `cacheSize` before one starts. */
 const DIRTY_SHARE_OF_CACHE = 0.25
+/**
+ * Past this share, new writes wait for the running checkpoint (a write stall): writers faster than
+ * the disk would otherwise dirty pages faster than checkpoints can write them, without bound.
+ */
+const DIRTY_STALL_SHARE_OF_CACHE = 1
 
 /**
  * The composition of the layers. Write path: validate, encode one log record, append it (group
@@ -179,6 +184,9 @@ export class TinyDb implements Db {
     }
     this.writesInFlight++
     try {
+      while (this.runningCheckpoint !== undefined && this.dirtyBytes() >= this.parts.options.cacheSize * DIRTY_STALL_SHARE_OF_CACHE) {
+        await this.runningCheckpoint.catch(() => undefined)
+      }
       const lsn = await this.parts.wal.append(payload)
       this.apply(lsn, payload)
     } finally {
@@ -214,10 +222,13 @@ export class TinyDb implements Db {
     // which stay in memory until a checkpoint writes them. Either one past its bound starts a
     // checkpoint, so random writes over a large tree cannot hold gigabytes of dirty pages.
     const logBytes = wal.bytesSince(pager.meta.checkpointLsn)
-    const dirtyBytes = pager.stats().dirtyPages * pager.pageSize
-    if (logBytes < options.checkpointThreshold && dirtyBytes < options.cacheSize * DIRTY_SHARE_OF_CACHE) return
+    if (logBytes < options.checkpointThreshold && this.dirtyBytes() < options.cacheSize * DIRTY_SHARE_OF_CACHE) return
     // A failed background checkpoint poisons writes (recorded in runCheckpoint); nobody awaits it here.
     this.runCheckpoint().catch(() => undefined)
+  }
+
+  private dirtyBytes(): number {
+    return this.parts.pager.stats().dirtyPages * this.parts.pager.pageSize
   }
 
   private async runCheckpoint(): Promise<void> {

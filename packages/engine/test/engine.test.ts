@@ -126,8 +126,9 @@ describe('engine on the real file system', () => {
     const stats = db.stats()
     expect(stats.checkpoints.completed).toBeGreaterThan(0)
     expect(stats.wal.bytesSinceCheckpoint).toBeLessThan(1024 * 1024)
-    // A checkpoint starts at a quarter of the cache; writes go on while it runs, so allow as much again.
-    expect(mostDirtyPages * stats.pageSize).toBeLessThanOrEqual(cacheSize / 2)
+    // A checkpoint starts at a quarter of the cache; writes go on while it runs until modified pages
+    // fill the cache, then they wait for it (a write stall). One put modifies a few pages at most.
+    expect(mostDirtyPages * stats.pageSize).toBeLessThanOrEqual(cacheSize + 8 * stats.pageSize)
     await db.close()
   })
 
