@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createProgram } from '../src/program.js'
 import { kill, startWriter, tinydb, tinydbIn, withTempDir } from './cli.js'
 
-const COMMANDS = ['set', 'get', 'del', 'scan', 'recovery', 'checkpoint', 'check', 'stats', 'run_tests', 'bench']
+const COMMANDS = ['set', 'get', 'del', 'scan', 'recovery', 'checkpoint', 'check', 'stats', 'inspect', 'run_tests', 'bench']
 
 describe('usage', () => {
   it('has --help for the program and for every command', async () => {
@@ -22,6 +22,16 @@ describe('usage', () => {
       expect(command.description(), command.name()).not.toBe('')
       expect(command.helpInformation()).toContain(`Usage: tinydb ${command.name()}`)
     }
+    // The inspect subcommands: each described, each read-only one with --json for scripts.
+    const inspect = commands.find((command) => command.name() === 'inspect')!
+    expect(inspect.commands.map((command) => command.name())).toEqual(['meta', 'wal', 'page', 'tree'])
+    for (const command of inspect.commands) {
+      expect(command.description(), command.name()).not.toBe('')
+      expect(command.helpInformation()).toContain(`Usage: tinydb inspect ${command.name()}`)
+      expect(command.options.map((option) => option.long)).toContain('--json')
+    }
+    const recovery = commands.find((command) => command.name() === 'recovery')!
+    expect(recovery.options.map((option) => option.long)).toEqual(['--verbose', '--json'])
   })
 
   it('exits 2 on usage errors', async () => {

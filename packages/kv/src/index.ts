@@ -6,3 +6,6 @@ export type { TreeLimits } from './limits.js'
 export type { TreeCheckReport, TreeProblem } from './check.js'
 export type { TreeStats } from './stats.js'
 export { compareKeys } from './compare.js'
+/** Decodes one tree page's body (leaf cells, branch separators and children, overflow chunk), for `tinydb inspect`. */
+export { inspectTreePage, overflowChunk, TREE_PAGE_TYPES } from './inspect.js'
+export type { BranchCellInspection, LeafCellInspection, SlottedSpace, TreePageInspection } from './inspect.js'
