@@ -3,8 +3,10 @@ import { benchCommand } from './commands/bench.js'
 import { checkCommand } from './commands/check.js'
 import { checkpointCommand } from './commands/checkpoint.js'
 import { delCommand } from './commands/del.js'
+import { dumpCommand } from './commands/dump.js'
 import { getCommand } from './commands/get.js'
 import { inspectCommand } from './commands/inspect.js'
+import { loadCommand } from './commands/load.js'
 import { recoveryCommand } from './commands/recovery.js'
 import { runTestsCommand } from './commands/run-tests.js'
 import { scanCommand } from './commands/scan.js'
@@ -27,6 +29,8 @@ export function createProgram(): Command {
     getCommand(),
     delCommand(),
     scanCommand(),
+    dumpCommand(),
+    loadCommand(),
     recoveryCommand(),
     checkpointCommand(),
     checkCommand(),

@@ -95,3 +95,23 @@ export function kill(child: ChildProcess): Promise<void> {
     child.kill('SIGKILL')
   })
 }
+
+/** `tinydb --dir <dir> ...args` with `input` written to its stdin; stdout kept as bytes. */
+export function tinydbWithInput(
+  dir: string,
+  args: readonly string[],
+  input: string | Uint8Array,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  const { TINYDB_DIR: _ignored, ...inherited } = process.env
+  const child = spawn(process.execPath, [MAIN, '--dir', dir, ...args], { env: { ...inherited, ...env }, stdio: 'pipe' })
+  const stdout: Buffer[] = []
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+  child.stdin.end(input)
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(stdout), stderr }))
+  })
+}

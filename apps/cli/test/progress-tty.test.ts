@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { MAIN, withTempDir } from './cli.js'
+
+/**
+ * The bar itself, on a real terminal: util-linux `script` runs the command on a pseudo-terminal and
+ * copies what it drew to our pipe. (The decision alone is tested in progress.test.ts.)
+ */
+function onTerminal(shellCommand: string, env: Record<string, string>): Promise<string> {
+  const { CI: _ci, NO_COLOR: _noColor, TINYDB_DIR: _dir, ...inherited } = process.env
+  return new Promise((resolve, reject) => {
+    execFile('script', ['-qec', shellCommand, '/dev/null'], { env: { ...inherited, ...env }, encoding: 'utf8', timeout: 60_000 }, (error, stdout) => {
+      if (error !== null) reject(new Error(`script (util-linux) failed: ${error.message}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+const CYAN = '\u001b[36m'
+const ENTRIES = Array.from({ length: 50 }, (_, i) => JSON.stringify({ key: `k${i}`, value: 'v' })).join('\n')
+
+describe('progress on a terminal', () => {
+  it('load draws a coloured bar; NO_COLOR keeps the bar without colour; CI removes it', async () => {
+    await withTempDir(async (root) => {
+      const file = join(root, 'in.jsonl')
+      await writeFile(file, ENTRIES)
+      const load = (store: string) => `node ${MAIN} --dir ${join(root, store)} load ${file}`
+      const plain = await onTerminal(load('a'), {})
+      expect(plain).toContain(`load ${CYAN}`)
+      expect(plain).toContain('100% | 50 entries')
+      expect(plain).toContain('loaded 50 entries')
+      const noColor = await onTerminal(load('b'), { NO_COLOR: '1' })
+      expect(noColor).toContain('100% | 50 entries')
+      expect(noColor).not.toContain('\u001b[36m')
+      const ci = await onTerminal(load('c'), { CI: 'true' })
+      expect(ci.replace(/\r/g, '')).toBe('loaded 50 entries\n')
+    })
+  })
+
+  it('dump counts on stderr only when its output goes elsewhere than the terminal', async () => {
+    await withTempDir(async (root) => {
+      const file = join(root, 'in.jsonl')
+      await writeFile(file, ENTRIES)
+      const store = join(root, 's')
+      await onTerminal(`node ${MAIN} --dir ${store} load ${file}`, { CI: 'true' })
+      const redirected = await onTerminal(`node ${MAIN} --dir ${store} dump > ${join(root, 'out.jsonl')}`, {})
+      expect(redirected).toContain(`dump ${CYAN}50${'\u001b[0m'} entries`)
+      const toTerminal = await onTerminal(`node ${MAIN} --dir ${store} dump`, {})
+      expect(toTerminal).not.toContain('entries')
+      expect(toTerminal).toContain('{"key":"k0","value":"v"}')
+    })
+  })
+})
