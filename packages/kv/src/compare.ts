@@ -18,13 +18,7 @@ export function compareKeys(a: Uint8Array, b: Uint8Array): number {
 
 /** Compares `key` with the `length` bytes of `bytes` at `start`. */
 export function compareKeyWithBytes(key: Uint8Array, bytes: Uint8Array, start: number, length: number): number {
-  const keyLength = key.length
-  const n = keyLength < length ? keyLength : length
-  for (let i = 0; i < n; i++) {
-    const d = key[i]! - bytes[start + i]!
-    if (d !== 0) return d
-  }
-  return keyLength - length
+  return compareByteRanges(key, 0, key.length, bytes, start, length)
 }
 
 /** Compares two byte ranges, e.g. two keys stored in pages. */

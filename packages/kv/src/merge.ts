@@ -84,25 +84,13 @@ function merge(context: TreeContext, parent: Uint8Array, leftIndex: number): voi
   const right = pager.read(rightId).body
   const separatorOffset = branchCellOffset(parent, leftIndex)
   if (left.type === LEAF_PAGE_TYPE) {
-    const count = cellCount(right)
-    for (let i = 0; i < count; i++) {
-      const offset = leafCellOffset(right, i)
-      const length = leafCellSize(right, offset)
-      const at = insertCell(left.body, LEAF_HEADER_SIZE, cellCount(left.body), length, leafCellSize, context.scratchA)
-      left.body.set(right.subarray(offset, offset + length), at)
-    }
+    appendCells(left.body, right, LEAF_HEADER_SIZE, leafCellOffset, leafCellSize, context.scratchA)
   } else {
     const keyLength = branchKeyLength(parent, separatorOffset)
     const length = branchCellLength(keyLength)
     const at = insertCell(left.body, BRANCH_HEADER_SIZE, cellCount(left.body), length, branchCellSize, context.scratchA)
     writeBranchCell(left.body, at, parent, separatorOffset + BRANCH_CELL_KEY_OFFSET, keyLength, branchChildAt(right, 0))
-    const count = cellCount(right)
-    for (let i = 0; i < count; i++) {
-      const offset = branchCellOffset(right, i)
-      const cellLength = branchCellSize(right, offset)
-      const to = insertCell(left.body, BRANCH_HEADER_SIZE, cellCount(left.body), cellLength, branchCellSize, context.scratchA)
-      left.body.set(right.subarray(offset, offset + cellLength), to)
-    }
+    appendCells(left.body, right, BRANCH_HEADER_SIZE, branchCellOffset, branchCellSize, context.scratchA)
   }
   removeCell(parent, BRANCH_HEADER_SIZE, leftIndex, branchCellSize(parent, separatorOffset))
   pager.free(rightId)
@@ -170,5 +158,23 @@ function pushCells(
   for (let i = 0; i < count; i++) {
     const offset = cellOffset(source, i)
     cells.push(source, offset, cellSize(source, offset))
+  }
+}
+
+/** Appends every cell of page `from`, in order, after the cells of page `to` (a merge into the left page). */
+function appendCells(
+  to: Uint8Array,
+  from: Uint8Array,
+  headerSize: number,
+  cellOffset: (page: Uint8Array, slot: number) => number,
+  cellSize: (page: Uint8Array, offset: number) => number,
+  scratch: Uint8Array,
+): void {
+  const count = cellCount(from)
+  for (let i = 0; i < count; i++) {
+    const offset = cellOffset(from, i)
+    const length = cellSize(from, offset)
+    const at = insertCell(to, headerSize, cellCount(to), length, cellSize, scratch)
+    to.set(from.subarray(offset, offset + length), at)
   }
 }

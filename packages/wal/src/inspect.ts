@@ -4,7 +4,6 @@ import type { Vfs } from '@tinydb/vfs'
 import {
   FRAME_FAULT_TEXT,
   FRAME_HEADER_SIZE,
-  checkFrame,
   frameGroupFirstLsn,
   frameLength,
   frameLsn,
@@ -13,6 +12,7 @@ import {
 } from './frame-format.js'
 import type { FrameFault } from './frame-format.js'
 import { SEGMENT_HEADER_SIZE, checkSegmentHeader, parseSegmentFileName } from './segment-format.js'
+import { FrameCursor } from './segment-scan.js'
 
 /**
  * A read-only walk over the raw segment files of a log directory, for `tinydb inspect wal` and for
@@ -93,16 +93,13 @@ export async function inspectWal(vfs: Vfs, dir: string, options: InspectWalOptio
       continue
     }
     const { firstLsn, salt } = header.header
-    let offset = SEGMENT_HEADER_SIZE
-    let expectedLsn = firstLsn
-    let fault: FrameFault | undefined
-    for (;;) {
-      fault = checkFrame(bytes, offset, size, salt, firstLsn, expectedLsn)
-      if (fault !== undefined) break
-      if (want(expectedLsn)) records.push(describeFrame(bytes, name, offset, salt))
-      offset += frameSize(frameLength(bytes, offset))
-      expectedLsn++
+    // The same walk as recovery's (FrameCursor), so what is shown is exactly what a Wal would read.
+    const cursor = new FrameCursor({ bytes, end: size, salt, firstLsn })
+    for (let offset = cursor.offset; cursor.next(); offset = cursor.offset) {
+      if (want(cursor.lsn)) records.push(describeFrame(bytes, name, offset, salt))
     }
+    const { offset, expectedLsn } = cursor
+    const fault = cursor.fault as FrameFault
     // A frame that has the expected LSN and fits but fails its checksum is shown too: it is the
     // torn (or rotten) record a learner wants to see, with both checksums.
     if (fault === 'checksum' && want(expectedLsn)) records.push(describeFrame(bytes, name, offset, salt))
