@@ -15,9 +15,16 @@ const ZERO_CHUNK = 1024 * 1024
  * followed by fdatasync, to a file that was filled with zeros and synced beforehand. Preallocating
  * with real zeros (not a sparse `truncate`) means each fdatasync flushes only data, never block
  * allocation or file size metadata, so no log can do fewer durable writes per operation than this.
- * The file lives in `dir` (same file system as the store) and is removed afterwards.
+ * The file lives in `dir` (same file system as the store) and is removed afterwards. `onAppend`
+ * (for a progress bar) is called after each timed append, outside its measurement.
  */
-export async function measureFloor(dir: string, recordSize: number, ops: number, vfs: Vfs = new NodeVfs()): Promise<LatencySummary> {
+export async function measureFloor(
+  dir: string,
+  recordSize: number,
+  ops: number,
+  vfs: Vfs = new NodeVfs(),
+  onAppend?: (done: number) => void,
+): Promise<LatencySummary> {
   const path = join(dir, `floor-${process.pid}.tmp`)
   const file = await vfs.open(path, { create: true })
   try {
@@ -36,6 +43,7 @@ export async function measureFloor(dir: string, recordSize: number, ops: number,
       await file.write(record, index * recordSize)
       await file.sync()
       latencies[index] = performance.now() - before
+      onAppend?.(index + 1)
     }
     return summarizeLatencies(latencies, performance.now() - start)
   } finally {

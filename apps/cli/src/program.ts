@@ -1,6 +1,8 @@
 import { Command } from 'commander'
 import { benchCommand } from './commands/bench.js'
+import { backupCommand } from './commands/backup.js'
 import { checkCommand } from './commands/check.js'
+import { compactCommand } from './commands/compact.js'
 import { checkpointCommand } from './commands/checkpoint.js'
 import { delCommand } from './commands/del.js'
 import { dumpCommand } from './commands/dump.js'
@@ -34,6 +36,8 @@ export function createProgram(): Command {
     recoveryCommand(),
     checkpointCommand(),
     checkCommand(),
+    compactCommand(),
+    backupCommand(),
     statsCommand(),
     inspectCommand(),
     runTestsCommand(),

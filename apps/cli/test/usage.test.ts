@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createProgram } from '../src/program.js'
 import { kill, startWriter, tinydb, tinydbIn, withTempDir } from './cli.js'
 
-const COMMANDS = ['set', 'get', 'del', 'scan', 'dump', 'load', 'recovery', 'checkpoint', 'check', 'stats', 'inspect', 'run_tests', 'bench']
+const COMMANDS = ['set', 'get', 'del', 'scan', 'dump', 'load', 'recovery', 'checkpoint', 'check', 'compact', 'backup', 'stats', 'inspect', 'run_tests', 'bench']
 
 describe('usage', () => {
   it('has --help for the program and for every command', async () => {

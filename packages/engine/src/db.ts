@@ -6,11 +6,12 @@ import {
   checkpoint,
   decodeBatch,
   encodeBatch,
+  type CheckOptions,
   type CheckReport,
   type RecoveryReport,
   type StoreLayout,
 } from '@tinydb/recovery'
-import { TinyDbError, type VfsLock } from '@tinydb/vfs'
+import { TinyDbError, type Vfs, type VfsLock } from '@tinydb/vfs'
 import type { Wal } from '@tinydb/wal'
 import {
   toKey,
@@ -21,10 +22,16 @@ import {
   type ResolvedOptions,
   type ValidatedOperation,
 } from './arguments.js'
+import { backupSnapshot, type BackupProgress, type BackupReport } from './backup.js'
 import { ScanIterator } from './scan-iterator.js'
-import type { BatchOperation, Bytes, Db, DbStats, ScanOptions } from './types.js'
+import { DbSnapshot } from './snapshot.js'
+import { SnapshotRegistry } from './snapshot-registry.js'
+import { DbTransaction } from './transaction.js'
+import type { BatchOperation, Bytes, Db, DbStats, ScanOptions, Snapshot, Transaction } from './types.js'
+import { WriteGate } from './write-gate.js'
 
 export interface DbParts {
+  readonly vfs: Vfs
   readonly layout: StoreLayout
   readonly lock: VfsLock
   readonly pager: Pager
@@ -46,10 +53,20 @@ const DIRTY_SHARE_OF_CACHE = 0.25
 const DIRTY_STALL_SHARE_OF_CACHE = 1
 
 /**
+ * A scan iterator dropped before it finished (no `return()`, e.g. an abandoned manual `next()`
+ * loop) would hold its snapshot until the store closes; once the iterator is garbage, release it.
+ */
+const abandonedScans = new FinalizationRegistry<() => void>((release) => release())
+
+/**
  * The composition of the layers. Write path: validate, encode one log record, append it (group
  * commit; durable when the append resolves), then apply it to the tree. Invariant 2 (visible only
  * when durable) holds because the tree is the only thing readers see and a record reaches it only
  * after its append resolved; the apply is synchronous, so readers never see half a batch.
+ *
+ * Isolation: writes pass the write gate (write-gate.ts) — plain writes together, a transaction
+ * alone — so transactions are serializable; readers never wait for it: snapshots (and every scan)
+ * read frozen pages the writer copies around (see TreeSnapshot).
  */
 export class TinyDb implements Db {
   readonly dir: string
@@ -69,7 +86,9 @@ export class TinyDb implements Db {
   private writesDrained: (() => void) | undefined
   private runningCheckpoint: Promise<void> | undefined
   private checkpointsCompleted = 0
-  private readonly counts = { puts: 0, dels: 0, batches: 0 }
+  private readonly counts = { puts: 0, dels: 0, batches: 0, transactions: 0 }
+  private readonly gate = new WriteGate()
+  private readonly snapshots = new SnapshotRegistry()
 
   constructor(parts: DbParts) {
     this.parts = parts
@@ -111,9 +130,69 @@ export class TinyDb implements Db {
   scan(options?: ScanOptions): AsyncIterableIterator<[key: Uint8Array, value: Uint8Array]> {
     this.assertReadable()
     const { range, limit } = toKeyRange(options)
-    // The cursor re-seeks after the last key it returned whenever the tree changed between two
-    // steps, so a scan running alongside writes never skips or repeats a key (see ScanIterator).
-    return new ScanIterator(this.parts.tree.cursor(range), limit, () => this.assertReadable())
+    const tree = this.parts.tree.snapshot()
+    const id = this.snapshots.add(tree, 'scan')
+    const release = (): void => this.snapshots.release(id)
+    let cursor
+    try {
+      cursor = tree.cursor(range)
+    } catch (error) {
+      release()
+      throw error
+    }
+    const iterator = new ScanIterator(cursor, limit, () => this.assertReadable(), () => {
+      abandonedScans.unregister(iterator)
+      release()
+    })
+    abandonedScans.register(iterator, release, iterator)
+    return iterator
+  }
+
+  snapshot(): Snapshot {
+    this.assertReadable()
+    const tree = this.parts.tree.snapshot()
+    const id = this.snapshots.add(tree, 'snapshot')
+    return new DbSnapshot(tree, this.parts.limits, () => this.assertReadable(), () => this.snapshots.release(id))
+  }
+
+  async backup(dest: string, options: { readonly onProgress?: (progress: BackupProgress) => void } = {}): Promise<BackupReport> {
+    const snapshot = this.snapshot()
+    try {
+      const { onProgress } = options
+      return await backupSnapshot(snapshot, dest, {
+        vfs: this.parts.vfs,
+        pageSize: this.parts.pager.pageSize,
+        ...(onProgress === undefined ? {} : { onProgress }),
+      })
+    } finally {
+      snapshot.close()
+    }
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
+    this.assertWritable()
+    if (typeof fn !== 'function') throw new TinyDbError('INVALID_ARGUMENT', 'transaction expects a function (tx) => …')
+    this.writesInFlight++
+    try {
+      await this.gate.enterExclusive()
+      try {
+        const tx = new DbTransaction(this.parts.tree, this.parts.limits, () => this.assertReadable())
+        let result: T
+        let operations: ValidatedOperation[]
+        try {
+          result = await fn(tx)
+        } finally {
+          operations = tx.end()
+        }
+        if (operations.length > 0) await this.commit(operations, true)
+        this.counts.transactions++
+        return result
+      } finally {
+        this.gate.leaveExclusive()
+      }
+    } finally {
+      this.writeFinished()
+    }
   }
 
   async checkpoint(): Promise<void> {
@@ -121,10 +200,10 @@ export class TinyDb implements Db {
     await this.runCheckpoint()
   }
 
-  async check(): Promise<CheckReport> {
+  async check(options: CheckOptions = {}): Promise<CheckReport> {
     this.assertReadable()
     const { pager, wal, tree, layout } = this.parts
-    return checkIntegrity({ pager, wal, tree, dataPath: layout.dataPath, walDir: layout.walDir })
+    return checkIntegrity({ pager, wal, tree, dataPath: layout.dataPath, walDir: layout.walDir }, options)
   }
 
   stats(): DbStats {
@@ -152,6 +231,7 @@ export class TinyDb implements Db {
         lastCheckpointId: pager.meta.checkpointId,
       },
       writes: { ...this.counts },
+      snapshots: { open: this.snapshots.list(), retainedPages: pagerStats.retainedPages },
       recovery: this.recovery,
     }
   }
@@ -168,6 +248,7 @@ export class TinyDb implements Db {
       if (this.writesInFlight > 0) await new Promise<void>((resolve) => (this.writesDrained = resolve))
       if (this.failure === undefined) await this.runCheckpoint()
     } finally {
+      this.snapshots.releaseAll()
       // Release in reverse order of acquisition, whatever failed above: the next open must not find
       // the directory locked by a store that is gone.
       await wal.close().catch(() => undefined)
@@ -177,21 +258,36 @@ export class TinyDb implements Db {
     }
   }
 
-  private async commit(operations: readonly ValidatedOperation[]): Promise<void> {
+  /**
+   * Logs `operations` as one record, then applies it. A plain write (`holdsGate` false) first
+   * enters the write gate shared, so it waits while a transaction holds it; a transaction's own
+   * commit already holds it alone.
+   */
+  private async commit(operations: readonly ValidatedOperation[], holdsGate = false): Promise<void> {
     const payload = encodeBatch(operations)
     if (payload.length > this.parts.limits.maxBatchSize) {
       throw new TinyDbError('TOO_LARGE', `a batch of ${payload.length} encoded bytes exceeds the limit of ${this.parts.limits.maxBatchSize} bytes`)
     }
     this.writesInFlight++
     try {
-      while (this.runningCheckpoint !== undefined && this.dirtyBytes() >= this.parts.options.cacheSize * DIRTY_STALL_SHARE_OF_CACHE) {
-        await this.runningCheckpoint.catch(() => undefined)
+      const admitted = holdsGate ? undefined : this.gate.enterShared()
+      if (admitted !== undefined) await admitted
+      try {
+        while (this.runningCheckpoint !== undefined && this.dirtyBytes() >= this.parts.options.cacheSize * DIRTY_STALL_SHARE_OF_CACHE) {
+          await this.runningCheckpoint.catch(() => undefined)
+        }
+        const lsn = await this.parts.wal.append(payload)
+        this.apply(lsn, payload)
+      } finally {
+        if (!holdsGate) this.gate.leaveShared()
       }
-      const lsn = await this.parts.wal.append(payload)
-      this.apply(lsn, payload)
     } finally {
-      if (--this.writesInFlight === 0) this.writesDrained?.()
+      this.writeFinished()
     }
+  }
+
+  private writeFinished(): void {
+    if (--this.writesInFlight === 0) this.writesDrained?.()
   }
 
   /**
@@ -250,6 +346,9 @@ export class TinyDb implements Db {
       await running
     } finally {
       this.runningCheckpoint = undefined
+      // Pages modified while this one ran may already be past the bound: write them now, while the
+      // store may be idle, rather than at the next write or at close (perf issue 3, W6 close).
+      if (this.failure === undefined) this.maybeStartCheckpoint()
     }
   }
 

@@ -1,5 +1,6 @@
 export { open, MAX_VALUE_SIZE, MAX_BATCH_SIZE } from './open.js'
 export { TinyDbError } from '@tinydb/vfs'
 export type { TinyDbErrorCode } from '@tinydb/vfs'
-export type { RecoveryReport, CheckReport, CheckProblem } from '@tinydb/recovery'
-export type { BatchOperation, Bytes, Db, DbStats, Durability, OpenOptions, ScanOptions } from './types.js'
+export type { RecoveryReport, CheckReport, CheckProblem, CheckOptions, CheckProgress } from '@tinydb/recovery'
+export type { BatchOperation, Bytes, Db, DbStats, Durability, OpenOptions, ScanOptions, Snapshot, SnapshotInfo, Transaction } from './types.js'
+export * from './maintenance.js'

@@ -76,7 +76,7 @@ export async function open(dir: string, options?: OpenOptions): Promise<Db> {
       maxValueSize: Math.min(treeLimits.maxValueSize, MAX_VALUE_SIZE),
       maxBatchSize: MAX_BATCH_SIZE,
     }
-    return new TinyDb({ layout, lock, pager, wal, tree, limits, options: resolved, recovery: report })
+    return new TinyDb({ vfs, layout, lock, pager, wal, tree, limits, options: resolved, recovery: report })
   } catch (error) {
     for (const part of opened.reverse()) await part.close().catch(() => undefined)
     await lock.release()

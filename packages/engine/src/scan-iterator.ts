@@ -12,9 +12,9 @@ const MAX_BATCH = 512
  * per batch instead of one async-generator resume (and its promise machinery) per entry — about
  * twice the keys per second in W5 of `apps/bench compare`.
  *
- * Consistency: a batch is read synchronously, so no write lands in the middle of one; between
- * batches the cursor re-seeks after the last key it returned if the tree changed, so a scan running
- * alongside writes never skips or repeats a key. An entry reflects the tree when its batch was read.
+ * Consistency is the cursor's: `db.scan` passes a cursor over a snapshot taken when the scan
+ * starts, so every entry comes from that one state however the tree changes meanwhile, and
+ * `onFinish` releases the snapshot when the scan ends — exhausted, broken out of, or failed.
  */
 export class ScanIterator implements AsyncIterableIterator<Entry> {
   private batch: Entry[] = []
@@ -28,6 +28,8 @@ export class ScanIterator implements AsyncIterableIterator<Entry> {
     limit: number,
     /** Throws when the store was closed: a scan does not outlive its store. */
     private readonly assertReadable: () => void,
+    /** Called once when the scan ends: exhausted, `return()`ed, or failed. */
+    private onFinish?: () => void,
   ) {
     this.remaining = limit
   }
@@ -40,7 +42,7 @@ export class ScanIterator implements AsyncIterableIterator<Entry> {
     try {
       return Promise.resolve(this.step())
     } catch (error) {
-      this.done = true
+      this.finish()
       return Promise.reject(error)
     }
   }
@@ -81,5 +83,8 @@ export class ScanIterator implements AsyncIterableIterator<Entry> {
     this.done = true
     this.batch = []
     this.position = 0
+    const onFinish = this.onFinish
+    this.onFinish = undefined
+    onFinish?.()
   }
 }

@@ -1,5 +1,6 @@
 import type { Vfs } from '@tinydb/vfs'
-import type { RecoveryReport, CheckReport } from '@tinydb/recovery'
+import type { RecoveryReport, CheckOptions, CheckReport } from '@tinydb/recovery'
+import type { BackupProgress, BackupReport } from './backup.js'
 
 /** Keys and values: bytes, or strings (stored as their UTF-8 bytes). */
 export type Bytes = Uint8Array | string
@@ -48,6 +49,42 @@ export interface ScanOptions {
   readonly limit?: number
 }
 
+/** A snapshot a store holds open: `db.snapshot()`, or the one under a running `db.scan()`. */
+export interface SnapshotInfo {
+  readonly id: number
+  readonly kind: 'snapshot' | 'scan'
+  /** Milliseconds since it was taken. */
+  readonly ageMs: number
+  /**
+   * Pages freed since it was taken that it keeps from reuse — the file grows by these while it is
+   * open (when snapshots overlap, an older one may take over a newer one's pages as it closes).
+   */
+  readonly retainedPages: number
+}
+
+/** A read-only view of the store as it was when `db.snapshot()` was called. */
+export interface Snapshot {
+  get(key: Bytes): Promise<Uint8Array | undefined>
+  getSync(key: Bytes): Uint8Array | undefined
+  scan(options?: ScanOptions): AsyncIterableIterator<[key: Uint8Array, value: Uint8Array]>
+  /** Releases the pages it retains; idempotent. Reads afterwards throw CLOSED. */
+  close(): void
+}
+
+/**
+ * The argument of a `db.transaction` callback. Reads see the store as of the transaction's start
+ * plus its own writes; writes are buffered and become durable together when the callback resolves.
+ * Valid only inside the callback (CLOSED afterwards).
+ */
+export interface Transaction {
+  get(key: Bytes): Promise<Uint8Array | undefined>
+  getSync(key: Bytes): Uint8Array | undefined
+  /** Sees the writes buffered before the scan started. */
+  scan(options?: ScanOptions): AsyncIterableIterator<[key: Uint8Array, value: Uint8Array]>
+  put(key: Bytes, value: Bytes): void
+  del(key: Bytes): void
+}
+
 export interface DbStats {
   readonly dir: string
   readonly durability: Durability
@@ -68,7 +105,13 @@ export interface DbStats {
     readonly lastCheckpointLsn: number
     readonly lastCheckpointId: number
   }
-  readonly writes: { readonly puts: number; readonly dels: number; readonly batches: number }
+  readonly writes: { readonly puts: number; readonly dels: number; readonly batches: number; readonly transactions: number }
+  readonly snapshots: {
+    /** Open snapshots, oldest first: one never closed shows up here with its age and cost. */
+    readonly open: readonly SnapshotInfo[]
+    /** Pages all of them keep from reuse. */
+    readonly retainedPages: number
+  }
   readonly recovery: RecoveryReport
 }
 
@@ -83,9 +126,32 @@ export interface Db {
   del(key: Bytes): Promise<void>
   /** Applies all operations or none, as one log record. */
   batch(operations: readonly BatchOperation[]): Promise<void>
+  /**
+   * Entries in key order from a snapshot taken when the scan starts: concurrent writes never show
+   * in it. Its snapshot is released when the iteration ends (or is broken out of).
+   */
   scan(options?: ScanOptions): AsyncIterableIterator<[key: Uint8Array, value: Uint8Array]>
+  /** A consistent read-only view; close it when done (an open one keeps freed pages from reuse). */
+  snapshot(): Snapshot
+  /**
+   * Copies the store as of now (a snapshot) to a new store at `dest` (absent or an empty directory),
+   * packed and durable, while writes go on. Atomic: after a crash `dest` is absent or complete.
+   */
+  backup(dest: string, options?: { readonly onProgress?: (progress: BackupProgress) => void }): Promise<BackupReport>
+  /**
+   * Runs `fn` as one serializable read-write transaction: transactions and all other writes run
+   * one at a time in arrival order while it holds the store, its writes commit atomically as one
+   * durable log record when `fn` resolves, and nothing is written when `fn` throws. Resolves with
+   * `fn`'s result. Do not call the store's own write methods from inside `fn` (they wait for the
+   * transaction, which waits for them): use `tx`.
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T>
   checkpoint(): Promise<void>
-  check(): Promise<CheckReport>
+  /**
+   * Verifies every reachable page, the page accounting and the log records after the checkpoint,
+   * as of the call (writes may go on meanwhile); `onProgress` reports pages, then log records.
+   */
+  check(options?: CheckOptions): Promise<CheckReport>
   stats(): DbStats
   close(): Promise<void>
 }

@@ -1,13 +1,13 @@
 import type { Pager } from '@tinydb/pager'
 import { TinyDbError } from '@tinydb/vfs'
-import { BRANCH_PAGE_TYPE, branchChildAt, branchChildIndex } from './branch-format.js'
 import { checkTree, type TreeCheckReport } from './check.js'
-import { MAX_TREE_DEPTH, TreeContext } from './context.js'
-import { BTreeCursor, type KeyRange, type TreeCursor } from './cursor.js'
-import { leafCellOffset, leafFind } from './leaf-format.js'
+import { TreeContext } from './context.js'
+import { BTreeCursor, assertRange, type KeyRange, type TreeCursor } from './cursor.js'
+import { assertKey } from './key.js'
 import { treeLimits, type TreeLimits } from './limits.js'
+import { containsKey, lookupValue } from './lookup.js'
 import { TreeWriter } from './mutate.js'
-import { readLeafValue } from './overflow.js'
+import { TreeSnapshot } from './snapshot.js'
 import { treeStats, type TreeStats } from './stats.js'
 
 export interface BTreeOptions {
@@ -57,16 +57,12 @@ export class BTree {
   /** A copy of the value, or undefined. */
   get(key: Uint8Array): Uint8Array | undefined {
     assertKey(key)
-    const leaf = this.findLeaf(key)
-    if (leaf === undefined) return undefined
-    const index = leafFind(leaf, key)
-    return index < 0 ? undefined : readLeafValue(this.context, leaf, leafCellOffset(leaf, index))
+    return lookupValue(this.context, this.writer.root, key)
   }
 
   has(key: Uint8Array): boolean {
     assertKey(key)
-    const leaf = this.findLeaf(key)
-    return leaf !== undefined && leafFind(leaf, key) >= 0
+    return containsKey(this.context, this.writer.root, key)
   }
 
   /** Inserts or replaces. TOO_LARGE (tree unchanged) when the key or value exceeds `limits`. */
@@ -102,10 +98,16 @@ export class BTree {
 
   /** A cursor over `range`; it may be advanced between mutations (see cursor.ts for the guarantee). */
   cursor(range: KeyRange = {}): TreeCursor {
-    for (const bound of [range.gte, range.gt, range.lte, range.lt]) {
-      if (bound !== undefined) assertKey(bound)
-    }
+    assertRange(range)
     return new BTreeCursor(this.context, this, range)
+  }
+
+  /**
+   * A read-only view of the tree as it is now, unaffected by later mutations and checkpoints: the
+   * pager freezes today's pages and keeps those the tree frees from reuse until `release()`.
+   */
+  snapshot(): TreeSnapshot {
+    return new TreeSnapshot(this.context, this.writer.root, this.context.pager.retain())
   }
 
   check(): TreeCheckReport {
@@ -115,21 +117,4 @@ export class BTree {
   stats(): TreeStats {
     return treeStats(this.context, this.writer.root)
   }
-
-  /** The body of the leaf whose key range holds `key`, or undefined for the empty tree. */
-  private findLeaf(key: Uint8Array): Uint8Array | undefined {
-    let pageId = this.writer.root
-    if (pageId === 0) return undefined
-    const context = this.context
-    for (let depth = 0; depth < MAX_TREE_DEPTH; depth++) {
-      const page = context.readNode(pageId)
-      if (page.type !== BRANCH_PAGE_TYPE) return page.body
-      pageId = branchChildAt(page.body, branchChildIndex(page.body, key))
-    }
-    throw context.corruption(pageId, `tree deeper than ${MAX_TREE_DEPTH} levels (a cycle?)`)
-  }
-}
-
-function assertKey(key: unknown): asserts key is Uint8Array {
-  if (!(key instanceof Uint8Array)) throw new TinyDbError('INVALID_ARGUMENT', 'key must be a Uint8Array')
 }

@@ -47,8 +47,21 @@ export interface TreeCheckReport {
  * pager refuses to read (CORRUPTION, or an id it does not know) is recorded and the walk goes on.
  */
 export function checkTree(context: TreeContext, rootPageId: number): TreeCheckReport {
+  const steps = walkTree(context, rootPageId)
+  for (;;) {
+    const step = steps.next()
+    if (step.done === true) return step.value
+  }
+}
+
+/**
+ * `checkTree` one page at a time: yields the number of pages visited so far after each one, so a
+ * long check can be spread over many event-loop turns (and report progress). The pages must not
+ * change between steps: walk a snapshot's root (see `TreeSnapshot.check`).
+ */
+export function* walkTree(context: TreeContext, rootPageId: number): Generator<number, TreeCheckReport, void> {
   const walk = new TreeWalk(context)
-  if (rootPageId !== 0) walk.node(rootPageId, 0, undefined, undefined)
+  if (rootPageId !== 0) yield* walk.node(rootPageId, 0, undefined, undefined)
   return {
     reachablePages: walk.reachable,
     keyCount: walk.keyCount,
@@ -56,6 +69,8 @@ export function checkTree(context: TreeContext, rootPageId: number): TreeCheckRe
     problems: walk.problems,
   }
 }
+
+type Steps = Generator<number, void, void>
 
 class TreeWalk {
   readonly reachable: number[] = []
@@ -67,16 +82,17 @@ class TreeWalk {
   constructor(private readonly context: TreeContext) {}
 
   /** Walks the subtree at `pageId`, whose keys must lie in [lower, upper). */
-  node(pageId: number, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): void {
+  *node(pageId: number, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): Steps {
     if (level >= MAX_TREE_DEPTH) return this.problem(pageId, `tree deeper than ${MAX_TREE_DEPTH} levels`)
     const page = this.visit(pageId)
+    yield this.reachable.length
     if (page === undefined) return
-    if (page.type === LEAF_PAGE_TYPE) return this.leaf(page, level, lower, upper)
-    if (page.type === BRANCH_PAGE_TYPE) return this.branch(page, level, lower, upper)
+    if (page.type === LEAF_PAGE_TYPE) return yield* this.leaf(page, level, lower, upper)
+    if (page.type === BRANCH_PAGE_TYPE) return yield* this.branch(page, level, lower, upper)
     this.problem(pageId, `expected a leaf or branch page, found page type ${page.type}`)
   }
 
-  private leaf(page: Page, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): void {
+  private *leaf(page: Page, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): Steps {
     const body = page.body
     if (this.leafDepth < 0) this.leafDepth = level + 1
     else if (this.leafDepth !== level + 1) {
@@ -97,11 +113,11 @@ class TreeWalk {
       if (i === count - 1 && upper !== undefined && compareKeyWithBytes(upper, body, keyStart, keyLength) <= 0) {
         this.problem(page.id, 'last key is not below the separator after this leaf')
       }
-      if (leafIsOverflow(body, offset)) this.overflowChain(page.id, leafOverflowPageId(body, offset), leafValueLength(body, offset))
+      if (leafIsOverflow(body, offset)) yield* this.overflowChain(page.id, leafOverflowPageId(body, offset), leafValueLength(body, offset))
     }
   }
 
-  private branch(page: Page, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): void {
+  private *branch(page: Page, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): Steps {
     const body = page.body
     const structural = validateBranch(body)
     if (structural !== undefined) return this.problem(page.id, structural)
@@ -125,16 +141,17 @@ class TreeWalk {
     const children: number[] = []
     for (let i = 0; i <= count; i++) children.push(branchChildAt(body, i))
     for (let i = 0; i <= count; i++) {
-      this.node(children[i]!, level + 1, i === 0 ? lower : separators[i - 1], i === count ? upper : separators[i])
+      yield* this.node(children[i]!, level + 1, i === 0 ? lower : separators[i - 1], i === count ? upper : separators[i])
     }
   }
 
-  private overflowChain(leafId: number, firstPageId: number, valueLength: number): void {
+  private *overflowChain(leafId: number, firstPageId: number, valueLength: number): Steps {
     const pages = overflowPageCount(valueLength, this.context.bodySize)
     if (pages === 0) return this.problem(leafId, 'overflow reference for an empty value')
     let pageId = firstPageId
     for (let index = 0; index < pages; index++) {
       const page = this.visit(pageId)
+      yield this.reachable.length
       if (page === undefined) return
       if (page.type !== OVERFLOW_PAGE_TYPE) {
         return this.problem(pageId, `expected an overflow page (chain of leaf ${leafId}), found page type ${page.type}`)

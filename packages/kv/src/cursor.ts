@@ -5,6 +5,7 @@ import { MAX_TREE_DEPTH } from './context.js'
 import { branchChildAt, branchChildIndex } from './branch-format.js'
 import { LEAF_CELL_KEY_OFFSET, LEAF_PAGE_TYPE, leafCellOffset, leafKeyLength, leafSeek } from './leaf-format.js'
 import { readLeafValue } from './overflow.js'
+import { assertKey } from './key.js'
 import { cellCount } from './slotted-format.js'
 
 /** Bounds of a scan; when both of a pair are given, the tighter one applies. */
@@ -21,7 +22,27 @@ export interface TreeCursor {
   next(): [key: Uint8Array, value: Uint8Array] | undefined
 }
 
-/** What a cursor needs to know of its tree at each step. */
+/** Whether `key` lies within the range's bounds (`reverse` does not matter). */
+export function isKeyInRange(key: Uint8Array, range: KeyRange): boolean {
+  if (range.gte !== undefined && compareKeys(key, range.gte) < 0) return false
+  if (range.gt !== undefined && compareKeys(key, range.gt) <= 0) return false
+  if (range.lte !== undefined && compareKeys(key, range.lte) > 0) return false
+  if (range.lt !== undefined && compareKeys(key, range.lt) >= 0) return false
+  return true
+}
+
+/** Refuses bounds that are not byte strings (INVALID_ARGUMENT). */
+export function assertRange(range: KeyRange): void {
+  for (const bound of [range.gte, range.gt, range.lte, range.lt]) {
+    if (bound !== undefined) assertKey(bound)
+  }
+}
+
+/**
+ * What a cursor needs to know of its tree at each step. Read on every step, so a source that can
+ * go away (a released snapshot) throws from these getters rather than let the cursor read pages
+ * that may have been reused.
+ */
 export interface CursorSource {
   readonly rootPageId: number
   readonly version: number

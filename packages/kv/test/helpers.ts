@@ -1,7 +1,12 @@
 import type { Pager } from '@tinydb/pager'
 import { expect } from 'vitest'
 import { compareKeys } from '../src/compare.js'
-import type { BTree, KeyRange } from '../src/index.js'
+import type { BTree, KeyRange, TreeCursor } from '../src/index.js'
+
+/** A tree or a snapshot of one. */
+export interface Scannable {
+  cursor(range?: KeyRange): TreeCursor
+}
 
 /** A small seeded PRNG (mulberry32): every randomized test is reproducible from its printed seed. */
 export class Random {
@@ -74,6 +79,7 @@ export class SortedModel {
   }
 }
 
+/** The test's own oracle for range bounds, independent of the cursor's code. */
 export function inRange(key: Uint8Array, range: KeyRange): boolean {
   if (range.gte !== undefined && compareKeys(key, range.gte) < 0) return false
   if (range.gt !== undefined && compareKeys(key, range.gt) <= 0) return false
@@ -82,7 +88,7 @@ export function inRange(key: Uint8Array, range: KeyRange): boolean {
   return true
 }
 
-export function collect(tree: BTree, range: KeyRange = {}): Array<[string, string]> {
+export function collect(tree: Scannable, range: KeyRange = {}): Array<[string, string]> {
   const out: Array<[string, string]> = []
   const cursor = tree.cursor(range)
   for (let entry = cursor.next(); entry !== undefined; entry = cursor.next()) out.push([hex(entry[0]), hex(entry[1])])
@@ -108,7 +114,7 @@ export function expectPartition(pager: Pager, reachablePages: readonly number[])
   const accounting = pager.accounting()
   const seen = new Uint8Array(accounting.pageCount)
   const duplicated: number[] = []
-  for (const list of [accounting.internal, accounting.free, accounting.pendingFree, reachablePages]) {
+  for (const list of [accounting.internal, accounting.free, accounting.pendingFree, accounting.retained, reachablePages]) {
     for (const id of list) {
       if (id >= accounting.pageCount || seen[id] !== 0) duplicated.push(id)
       else seen[id] = 1
@@ -119,7 +125,7 @@ export function expectPartition(pager: Pager, reachablePages: readonly number[])
 }
 
 /** The tree's scan of `range` equals the model's; reports the first differing entry. */
-export function expectScan(tree: BTree, model: SortedModel, range: KeyRange = {}): void {
+export function expectScan(tree: Scannable, model: SortedModel, range: KeyRange = {}): void {
   const actual = collect(tree, range)
   const expected = modelRange(model, range)
   const n = Math.max(actual.length, expected.length)

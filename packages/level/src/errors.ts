@@ -9,6 +9,7 @@ export type LevelErrorCode =
   | 'LEVEL_LOCKED'
   | 'LEVEL_DATABASE_NOT_OPEN'
   | 'LEVEL_NOT_SUPPORTED'
+  | 'LEVEL_ABORTED'
 
 /**
  * An error in the shape Level code expects: an uppercase `LEVEL_*` `code`, with the engine's
@@ -55,4 +56,14 @@ export function toLevelError(error: unknown, keyTooLarge?: () => boolean): unkno
         : 'LEVEL_INVALID_VALUE'
       : LEVEL_CODES[error.code as Exclude<TinyDbErrorCode, 'TOO_LARGE'>]
   return new TinyLevelError(code, error.message, { cause: error })
+}
+
+/**
+ * The error an iterator read rejects with once its `signal` is aborted: code `LEVEL_ABORTED` and
+ * name `AbortError`, as abstract-level's own (which it does not export) and the web platform have it.
+ */
+export function abortError(reason: unknown): TinyLevelError {
+  const error = new TinyLevelError('LEVEL_ABORTED', 'Operation has been aborted', { cause: reason })
+  error.name = 'AbortError'
+  return error
 }

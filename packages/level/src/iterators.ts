@@ -6,8 +6,8 @@ import {
   type AbstractKeyIteratorOptions,
   type AbstractValueIteratorOptions,
 } from 'abstract-level'
-import type { Db } from '@tinydb/engine'
 import { ScanCursor, type LevelRange } from './scan-cursor.js'
+import type { ReadView } from './snapshot.js'
 
 /**
  * The options abstract-level passes to `_iterator`, `_keys` and `_values`: range bounds already
@@ -17,6 +17,19 @@ export type PrivateIteratorOptions = LevelRange & {
   readonly limit: number
   readonly keys?: boolean
   readonly values?: boolean
+  /** An explicit snapshot (`db.snapshot()`) to read from, if the caller passed one. */
+  readonly snapshot?: unknown
+  readonly signal?: AbortSignal
+}
+
+/**
+ * What an iterator reads: a frozen view (its own implicit snapshot, or an explicit one), and what
+ * to do when it closes (release its implicit snapshot; nothing for an explicit one, which its
+ * owner closes).
+ */
+export interface IteratorSource {
+  readonly view: ReadView
+  readonly release: () => void
 }
 
 type View = Uint8Array
@@ -28,17 +41,18 @@ type Owner = object
 
 /**
  * abstract-level counts entries and stops calling `_next`/`_nextv`/`_all` at `limit` (and caps a
- * `_nextv` size at what remains of it), so the iterators only read what they are asked for. They
- * hold no engine resource: each read is its own bounded scan (see `ScanCursor`).
+ * `_nextv` size at what remains of it), so the iterators only read what they are asked for. Each
+ * reads one frozen view, so it sees the store as it was when it was created (or as the explicit
+ * snapshot it was given); its implicit snapshot keeps freed pages from reuse until `close()`.
  */
 export class TinyIterator extends AbstractIterator<Owner, View, View> {
   private readonly cursor: ScanCursor
   private readonly keys: boolean
   private readonly values: boolean
 
-  constructor(owner: Owner, db: Db, options: PrivateIteratorOptions) {
+  constructor(owner: Owner, private readonly source: IteratorSource, options: PrivateIteratorOptions) {
     super(owner, options as unknown as AbstractIteratorOptions<View, View>)
-    this.cursor = new ScanCursor(db, options)
+    this.cursor = new ScanCursor(source.view, options, options.signal)
     this.keys = options.keys !== false
     this.values = options.values !== false
   }
@@ -60,6 +74,11 @@ export class TinyIterator extends AbstractIterator<Owner, View, View> {
     this.cursor.seek(target)
   }
 
+  async _close(): Promise<void> {
+    this.cursor.close()
+    this.source.release()
+  }
+
   private shape([key, value]: [View, View]): Entry {
     return [this.keys ? key : undefined, this.values ? value : undefined]
   }
@@ -68,9 +87,9 @@ export class TinyIterator extends AbstractIterator<Owner, View, View> {
 export class TinyKeyIterator extends AbstractKeyIterator<Owner, View> {
   private readonly cursor: ScanCursor
 
-  constructor(owner: Owner, db: Db, options: PrivateIteratorOptions) {
+  constructor(owner: Owner, private readonly source: IteratorSource, options: PrivateIteratorOptions) {
     super(owner, options as unknown as AbstractKeyIteratorOptions<View>)
-    this.cursor = new ScanCursor(db, options)
+    this.cursor = new ScanCursor(source.view, options, options.signal)
   }
 
   async _next(): Promise<View | undefined> {
@@ -88,14 +107,19 @@ export class TinyKeyIterator extends AbstractKeyIterator<Owner, View> {
   _seek(target: View): void {
     this.cursor.seek(target)
   }
+
+  async _close(): Promise<void> {
+    this.cursor.close()
+    this.source.release()
+  }
 }
 
 export class TinyValueIterator extends AbstractValueIterator<Owner, View, View> {
   private readonly cursor: ScanCursor
 
-  constructor(owner: Owner, db: Db, options: PrivateIteratorOptions) {
+  constructor(owner: Owner, private readonly source: IteratorSource, options: PrivateIteratorOptions) {
     super(owner, options as unknown as AbstractValueIteratorOptions<View, View>)
-    this.cursor = new ScanCursor(db, options)
+    this.cursor = new ScanCursor(source.view, options, options.signal)
   }
 
   async _next(): Promise<View | undefined> {
@@ -112,5 +136,10 @@ export class TinyValueIterator extends AbstractValueIterator<Owner, View, View> 
 
   _seek(target: View): void {
     this.cursor.seek(target)
+  }
+
+  async _close(): Promise<void> {
+    this.cursor.close()
+    this.source.release()
   }
 }

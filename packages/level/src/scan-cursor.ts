@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer'
-import type { Db, ScanOptions } from '@tinydb/engine'
-import { toLevelError } from './errors.js'
+import type { ScanOptions } from '@tinydb/engine'
+import { abortError, toLevelError } from './errors.js'
+import type { ReadView } from './snapshot.js'
 
 /** One side of a key range: the bound key, and whether the key itself is in the range. */
 export interface Bound {
@@ -20,26 +21,34 @@ export interface LevelRange {
 type Entry = [key: Uint8Array, value: Uint8Array]
 
 /**
- * A position in a key range that can be moved (`seek`), read through the engine's `scan`.
+ * A long read gives the event loop a turn after this many entries: a million-entry `all()` does
+ * not block timers and I/O for its whole length, and an abort signal raised meanwhile is seen.
+ */
+const ENTRIES_PER_TURN = 1024
+
+/**
+ * A position in a key range of one unchanging view (an engine snapshot), read through its `scan`,
+ * that can be moved (`seek`).
  *
- * Every read (`next`, `nextv`) starts a fresh engine scan just after the last key returned, bounded
- * by the number of entries wanted. So each read reflects every write acknowledged before the read
- * began, whatever read-ahead the engine's scan does internally, and never skips or repeats a key.
- * There is no snapshot: an iterator sees writes (and deletes) made after it was created, which is
- * abstract-level's `implicitSnapshots: false`. Re-seeking from the root per read costs a descent
- * of the tree (a few cached pages), which a `nextv` of many entries pays once.
+ * The view is frozen, so one engine scan serves every read until a seek: it holds its place in the
+ * tree between reads, and its read-ahead can never go stale. A seek drops it; the next read starts
+ * a new scan at the target. Scans are started lazily, at a read, never at a seek: abstract-level
+ * holds an explicit snapshot open only while a read is in flight.
  */
 export class ScanCursor {
-  private readonly db: Db
+  private readonly view: ReadView
   private readonly reverse: boolean
   private readonly lower: Bound | undefined
   private readonly upper: Bound | undefined
-  /** Where the next read starts: the near bound of the range, or just past the last key returned. */
+  private readonly signal: AbortSignal | undefined
+  /** Where a new scan starts: the near bound of the range, a seek target, or just past the last key returned. */
   private position: Bound | undefined
+  private scan: AsyncIterator<Entry> | undefined
 
-  constructor(db: Db, range: LevelRange) {
-    this.db = db
+  constructor(view: ReadView, range: LevelRange, signal?: AbortSignal) {
+    this.view = view
     this.reverse = range.reverse
+    this.signal = signal
     // Level's rule, not an intersection: when both are given, `gte` wins over `gt` and `lte` over `lt`.
     this.lower = bound(range.gte, true) ?? bound(range.gt, false)
     this.upper = bound(range.lte, true) ?? bound(range.lt, false)
@@ -51,15 +60,30 @@ export class ScanCursor {
     return (await this.nextv(1))[0]
   }
 
-  /** Up to `size` entries (fewer only at the end of the range); `Infinity` reads to the end. */
+  /**
+   * Up to `size` entries (fewer only at the end of the range); `Infinity` reads to the end.
+   * Rejects with `LEVEL_ABORTED` if the signal is aborted before it resolves; the entries it read
+   * are then dropped (abstract-level refuses every later read of an aborted iterator).
+   */
   async nextv(size: number): Promise<Entry[]> {
     const entries: Entry[] = []
     if (size <= 0) return entries
     try {
-      for await (const entry of this.db.scan(this.scanOptions(size))) entries.push(entry)
+      const scan = (this.scan ??= this.view.scan(this.scanOptions()))
+      while (entries.length < size) {
+        if (entries.length > 0 && entries.length % ENTRIES_PER_TURN === 0) await nextTurn()
+        this.throwIfAborted()
+        const result = await scan.next()
+        if (result.done === true) break
+        entries.push(result.value)
+      }
     } catch (error) {
+      // The next read starts a new scan just after the last key returned: it retries the failed
+      // read rather than ending the iterator early.
+      this.close()
       throw toLevelError(error)
     }
+    this.throwIfAborted()
     const last = entries[entries.length - 1]
     if (last !== undefined) this.position = { key: last[0], inclusive: false }
     return entries
@@ -72,16 +96,31 @@ export class ScanCursor {
   seek(target: Uint8Array): void {
     const at: Bound = { key: target, inclusive: true }
     this.position = this.reverse ? tighter(this.upper, at, -1) : tighter(this.lower, at, 1)
+    this.close()
   }
 
-  private scanOptions(size: number): ScanOptions {
+  /** Ends the current scan, if any; the next read starts a new one. */
+  close(): void {
+    const scan = this.scan
+    this.scan = undefined
+    void scan?.return?.()
+  }
+
+  private throwIfAborted(): void {
+    if (this.signal?.aborted === true) throw abortError(this.signal.reason)
+  }
+
+  private scanOptions(): ScanOptions {
     const options: { -readonly [K in keyof ScanOptions]: ScanOptions[K] } = { reverse: this.reverse }
     const [lower, upper] = this.reverse ? [this.lower, this.position] : [this.position, this.upper]
     if (lower !== undefined) options[lower.inclusive ? 'gte' : 'gt'] = lower.key
     if (upper !== undefined) options[upper.inclusive ? 'lte' : 'lt'] = upper.key
-    if (size !== Infinity) options.limit = size
     return options
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 function bound(key: Uint8Array | undefined, inclusive: boolean): Bound | undefined {

@@ -1,8 +1,9 @@
 import { AbstractLevel, type AbstractDatabaseOptions } from 'abstract-level'
 import { open, TinyDbError, type BatchOperation, type Db, type OpenOptions } from '@tinydb/engine'
 import { TinyLevelError, toLevelError } from './errors.js'
-import { TinyIterator, TinyKeyIterator, TinyValueIterator, type PrivateIteratorOptions } from './iterators.js'
+import { TinyIterator, TinyKeyIterator, TinyValueIterator, type IteratorSource, type PrivateIteratorOptions } from './iterators.js'
 import { ScanCursor } from './scan-cursor.js'
+import { TinySnapshot, explicitView, failedView, type ReadView } from './snapshot.js'
 import { checkOpenOptions } from './store-presence.js'
 
 /** Constructor options: Level's (encodings, `createIfMissing`, `errorIfExists`) and the engine's `open` options. */
@@ -14,6 +15,12 @@ type View = Uint8Array
 interface PrivateOpenOptions {
   readonly createIfMissing: boolean
   readonly errorIfExists: boolean
+}
+
+/** What abstract-level passes to `_get`, `_getMany`, `_has`, `_hasMany` (and `_getSync`) besides encodings. */
+interface PrivateReadOptions {
+  /** An explicit snapshot (`db.snapshot()`) to read from, if the caller passed one. */
+  readonly snapshot?: unknown
 }
 
 /** One operation as abstract-level passes it to `_batch`: already encoded to bytes. */
@@ -35,9 +42,9 @@ const MANIFEST = {
   getSync: true,
   createIfMissing: true,
   errorIfExists: true,
-  implicitSnapshots: false,
-  explicitSnapshots: false,
-  signals: { iterators: false },
+  implicitSnapshots: true,
+  explicitSnapshots: true,
+  signals: { iterators: true },
 }
 
 /** Keys deleted per batch by `clear()`: bounded so one range clear never makes one huge log record. */
@@ -49,8 +56,9 @@ const CLEAR_CHUNK = 1000
  * buffer, custom) to it. Every write resolves when the engine's write is durable (with the
  * default `durability: 'sync'`), so `permanence` holds.
  *
- * Not declared: implicit and explicit snapshots (the engine has no snapshots yet; iterators see
- * writes made after they were created, see `ScanCursor`), iterator abort signals.
+ * Snapshots are the engine's: `db.snapshot()` wraps one engine snapshot, and each iterator (and
+ * `clear()`) takes its own when created unless it is given one. The engine reads synchronously,
+ * so `_get` and friends read the state at the moment they are called: their implicit snapshot.
  */
 export class TinyLevel<KDefault = string, VDefault = string> extends AbstractLevel<View, KDefault, VDefault> {
   readonly location: string
@@ -94,24 +102,39 @@ export class TinyLevel<KDefault = string, VDefault = string> extends AbstractLev
     }
   }
 
-  async _get(key: View): Promise<View | undefined> {
-    return this.read(() => this.engine.getSync(key))
+  // The reads below run synchronously from the call to their end (the engine's getSync), so each
+  // sees one state of the store — the one at the call — even without an explicit snapshot.
+
+  async _get(key: View, options: PrivateReadOptions): Promise<View | undefined> {
+    return this.read(() => this.view(options).getSync(key))
   }
 
-  _getSync(key: View): View | undefined {
-    return this.read(() => this.engine.getSync(key))
+  _getSync(key: View, options: PrivateReadOptions): View | undefined {
+    return this.read(() => this.view(options).getSync(key))
   }
 
-  async _getMany(keys: View[]): Promise<(View | undefined)[]> {
-    return this.read(() => keys.map((key) => this.engine.getSync(key)))
+  async _getMany(keys: View[], options: PrivateReadOptions): Promise<(View | undefined)[]> {
+    return this.read(() => {
+      const view = this.view(options)
+      return keys.map((key) => view.getSync(key))
+    })
   }
 
-  async _has(key: View): Promise<boolean> {
-    return this.read(() => this.engine.getSync(key) !== undefined)
+  async _has(key: View, options: PrivateReadOptions): Promise<boolean> {
+    return this.read(() => this.view(options).getSync(key) !== undefined)
   }
 
-  async _hasMany(keys: View[]): Promise<boolean[]> {
-    return this.read(() => keys.map((key) => this.engine.getSync(key) !== undefined))
+  async _hasMany(keys: View[], options: PrivateReadOptions): Promise<boolean[]> {
+    return this.read(() => {
+      const view = this.view(options)
+      return keys.map((key) => view.getSync(key) !== undefined)
+    })
+  }
+
+  /** Taken synchronously: a write made after `db.snapshot()` returned is not in it. */
+  _snapshot(options: object): TinySnapshot {
+    const store = this.engine
+    return new TinySnapshot(options, store, this.read(() => store.snapshot()))
   }
 
   async _put(key: View, value: View): Promise<void> {
@@ -132,31 +155,59 @@ export class TinyLevel<KDefault = string, VDefault = string> extends AbstractLev
   }
 
   /**
-   * Deletes the range in batches of `CLEAR_CHUNK` keys. Not atomic, and not from a snapshot (the
-   * engine has none): a write that lands in the range while the clear runs may or may not be
-   * deleted. Each chunk is read after the previous one was deleted, so no key in the range is skipped.
+   * Deletes the keys of the range as they are in a snapshot — the caller's, or one taken when the
+   * call starts — in batches of `CLEAR_CHUNK` keys. Not atomic. A key first written after the
+   * clear started survives it; a key in the snapshot is deleted even if it was overwritten
+   * meanwhile (deletes are by key, as in classic-level).
    */
   async _clear(options: PrivateIteratorOptions): Promise<void> {
-    const cursor = new ScanCursor(this.engine, options)
-    let remaining = options.limit < 0 ? Infinity : options.limit
-    while (remaining > 0) {
-      const entries = await cursor.nextv(Math.min(CLEAR_CHUNK, remaining))
-      if (entries.length === 0) return
-      remaining -= entries.length
-      await this.write(() => this.engine.batch(entries.map(([key]) => ({ type: 'del', key }))), [])
+    const source = this.iteratorSource(options)
+    const cursor = new ScanCursor(source.view, options)
+    try {
+      let remaining = options.limit < 0 ? Infinity : options.limit
+      while (remaining > 0) {
+        const entries = await cursor.nextv(Math.min(CLEAR_CHUNK, remaining))
+        if (entries.length === 0) return
+        remaining -= entries.length
+        await this.write(() => this.engine.batch(entries.map(([key]) => ({ type: 'del', key }))), [])
+      }
+    } finally {
+      cursor.close()
+      source.release()
     }
   }
 
   _iterator(options: PrivateIteratorOptions): TinyIterator {
-    return new TinyIterator(this, this.engine, options)
+    return new TinyIterator(this, this.iteratorSource(options), options)
   }
 
   _keys(options: PrivateIteratorOptions): TinyKeyIterator {
-    return new TinyKeyIterator(this, this.engine, options)
+    return new TinyKeyIterator(this, this.iteratorSource(options), options)
   }
 
   _values(options: PrivateIteratorOptions): TinyValueIterator {
-    return new TinyValueIterator(this, this.engine, options)
+    return new TinyValueIterator(this, this.iteratorSource(options), options)
+  }
+
+  /** The explicit snapshot's view, else the live store; reads of the live store are one state each. */
+  private view(options: PrivateReadOptions): ReadView {
+    return options.snapshot == null ? this.engine : explicitView(options.snapshot, this.engine)
+  }
+
+  /**
+   * What an iterator (or a clear) reads: the explicit snapshot it was given, or an implicit one
+   * taken now, synchronously, so a write made after `db.iterator()` returned is never seen. A
+   * snapshot that cannot be taken becomes an error at the first read.
+   */
+  private iteratorSource(options: PrivateIteratorOptions): IteratorSource {
+    const noop = (): void => undefined
+    try {
+      if (options.snapshot != null) return { view: explicitView(options.snapshot, this.engine), release: noop }
+      const snapshot = this.engine.snapshot()
+      return { view: snapshot, release: () => snapshot.close() }
+    } catch (error) {
+      return { view: failedView(toLevelError(error)), release: noop }
+    }
   }
 
   private read<T>(body: () => T): T {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { TinyDbError, type TinyDbErrorCode } from '@tinydb/engine'
-import { TinyLevelError, toLevelError } from '../src/errors.js'
+import { TinyLevelError, abortError, toLevelError } from '../src/errors.js'
 
 describe('toLevelError', () => {
   const cases: [TinyDbErrorCode, string][] = [
@@ -27,6 +27,13 @@ describe('toLevelError', () => {
     expect((toLevelError(tooLarge, () => true) as TinyLevelError).code).toBe('LEVEL_INVALID_KEY')
     expect((toLevelError(tooLarge, () => false) as TinyLevelError).code).toBe('LEVEL_INVALID_VALUE')
     expect((toLevelError(tooLarge) as TinyLevelError).code).toBe('LEVEL_INVALID_VALUE')
+  })
+
+  it('makes aborted iterator reads LEVEL_ABORTED with the name AbortError, keeping the reason', () => {
+    const reason = new Error('stop')
+    const error = abortError(reason)
+    expect(error).toBeInstanceOf(TinyLevelError)
+    expect(error).toMatchObject({ code: 'LEVEL_ABORTED', name: 'AbortError', cause: reason })
   })
 
   it('passes other errors through unchanged', () => {

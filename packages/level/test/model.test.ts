@@ -2,14 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AbstractSnapshot } from 'abstract-level'
 import { TinyLevel } from '../src/index.js'
 
 /**
  * Seeded random operations through the Level API, checked against a sorted in-memory model after
  * every step: puts, deletes, batches, range clears, and iterators (entries, keys, values) with
  * random ranges, `reverse`, `limit` and seeks, over keys that share prefixes and include bytes
- * above 0x7f (so byte order, not string order, is what is compared). Reads interleave with writes
- * on a live iterator, which must reflect every write acknowledged before each read.
+ * above 0x7f (so byte order, not string order, is what is compared). Writes interleave with reads
+ * of a live iterator, which must see the store as it was when the iterator was created (its
+ * implicit snapshot), and with reads through an explicit snapshot (`db.snapshot()`) held over many
+ * steps, checked against a copy of the model taken with it.
  */
 
 const SEED = Number(process.env['TINYLEVEL_MODEL_SEED'] ?? 20261126)
@@ -82,6 +85,8 @@ describe(`TinyLevel against a model (seed ${SEED})`, () => {
     const options = { keyEncoding: 'view', valueEncoding: 'view', walSegmentSize: 64 * 1024, pageSize: 1024 } as const
     let db = new TinyLevel<Uint8Array, Uint8Array>(join(root, 'db'), options)
     const model = new Map<string, [Uint8Array, Uint8Array]>()
+    // An explicit snapshot and the model as it was when it was taken.
+    let held: { snapshot: AbstractSnapshot; model: Map<string, [Uint8Array, Uint8Array]>; step: number } | undefined
     const asHex = (entries: [Uint8Array, Uint8Array][]) => entries.map(([k, v]) => `${hex(k)}=${hex(v)}`)
 
     for (let step = 0; step < STEPS; step++) {
@@ -110,22 +115,49 @@ describe(`TinyLevel against a model (seed ${SEED})`, () => {
         await db.clear(range)
         for (const [key] of doomed) model.delete(hex(key))
       } else if (roll < 13) {
-        await db.close()
+        await db.close() // closes a held snapshot too
+        held = undefined
         db = new TinyLevel<Uint8Array, Uint8Array>(join(root, 'db'), options)
+      } else if (roll < 15) {
+        // Take an explicit snapshot, or read through the one held (and maybe close it).
+        if (held === undefined) {
+          if (db.status !== 'open') await db.open()
+          held = { snapshot: db.snapshot(), model: new Map(model), step }
+        } else {
+          const { snapshot } = held
+          const range = randomRange()
+          const label = `step ${step}: snapshot of step ${held.step}`
+          const iterator = db.iterator({ ...range, snapshot })
+          expect(asHex(await iterator.all()), `${label}, iterator`).toEqual(asHex(expected(held.model, range)))
+          await iterator.close()
+          const keys = [randomKey(), ...[...held.model.values()].slice(0, 3).map(([key]) => key)]
+          const want = keys.map((key) => held!.model.get(hex(key))?.[1])
+          expect((await db.getMany(keys, { snapshot })).map((value) => value && hex(value)), `${label}, getMany`).toEqual(want.map((value) => value && hex(value)))
+          expect(db.getSync(keys[0]!, { snapshot }), `${label}, getSync`).toEqual(want[0])
+          expect(await db.has(keys[0]!, { snapshot }), `${label}, has`).toBe(want[0] !== undefined)
+          if (random.int(3) === 0) {
+            await snapshot.close()
+            held = undefined
+          }
+        }
       } else {
-        // A live iterator: read some, maybe write or seek, read the rest.
+        // A live iterator: read some, maybe write or seek, read the rest, from the store as it was
+        // when the iterator was created.
         const range = randomRange()
         const iterator = db.iterator(range)
-        const firstSize = 1 + random.int(3)
-        const wantFirst = expected(model, range).slice(0, firstSize)
-        const first = await iterator.nextv(firstSize)
-        expect(asHex(first), `step ${step}: first read`).toEqual(asHex(wantFirst))
-        if (random.int(2) === 0) {
+        const atCreation = new Map(model)
+        const putMeanwhile = async () => {
           const key = randomKey()
           const value = randomValue()
           await db.put(key, value)
           model.set(hex(key), [key, value])
         }
+        if (random.int(2) === 0) await putMeanwhile()
+        const firstSize = 1 + random.int(3)
+        const wantFirst = expected(atCreation, range).slice(0, firstSize)
+        const first = await iterator.nextv(firstSize)
+        expect(asHex(first), `step ${step}: first read`).toEqual(asHex(wantFirst))
+        if (random.int(2) === 0) await putMeanwhile()
         const remaining = range.limit >= 0 ? range.limit - first.length : -1
         let rest: [Uint8Array, Uint8Array][]
         let want: [Uint8Array, Uint8Array][]
@@ -133,20 +165,21 @@ describe(`TinyLevel against a model (seed ${SEED})`, () => {
           const target = randomKey()
           iterator.seek(target)
           rest = await iterator.all()
-          want = expected(model, { ...range, limit: remaining }, target)
+          want = expected(atCreation, { ...range, limit: remaining }, target)
         } else if (first.length === 0) {
           // An empty read is the natural end of the iterator: it stays ended (abstract-level rule).
           rest = await iterator.all()
           want = []
         } else {
           rest = await iterator.all()
-          // Everything after the last key read, including the write made meanwhile.
+          // Everything after the last key read, without the writes made meanwhile.
           const last = first[first.length - 1]
-          want = expected(model, { ...range, limit: -1 })
+          want = expected(atCreation, { ...range, limit: -1 })
           if (last !== undefined) want = want.filter(([key]) => compare(key, last[0]) * (range.reverse ? -1 : 1) > 0)
           if (remaining >= 0) want = want.slice(0, remaining)
         }
         expect(asHex(rest), `step ${step}: iterator ${JSON.stringify({ ...range, gt: range.gt && hex(range.gt), gte: range.gte && hex(range.gte), lt: range.lt && hex(range.lt), lte: range.lte && hex(range.lte) })}`).toEqual(asHex(want))
+        await iterator.close()
       }
       if (step % 25 === 0 || step === STEPS - 1) {
         expect(asHex(await db.iterator().all()), `step ${step}: whole store`).toEqual(asHex(expected(model, { reverse: false, limit: -1 })))
@@ -157,6 +190,7 @@ describe(`TinyLevel against a model (seed ${SEED})`, () => {
         expect((await db.getMany(keys)).map((value) => value && hex(value))).toEqual(keys.map((key) => hex(model.get(hex(key))![1])))
       }
     }
+    await held?.snapshot.close()
     await db.close()
   })
 })

@@ -39,7 +39,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
 }
 
 describe('TinyLevel', () => {
-  it('declares what it supports, and no snapshots', async () => {
+  it('declares what it supports, snapshots and iterator signals included', async () => {
     const db = level()
     expect(db.supports).toMatchObject({
       permanence: true,
@@ -48,13 +48,14 @@ describe('TinyLevel', () => {
       getSync: true,
       createIfMissing: true,
       errorIfExists: true,
-      implicitSnapshots: false,
-      snapshots: false,
-      explicitSnapshots: false,
+      implicitSnapshots: true,
+      snapshots: true,
+      explicitSnapshots: true,
+      signals: { iterators: true },
     })
     expect(db.supports.encodings).toMatchObject({ view: true, buffer: true, utf8: true, json: true })
     await db.open()
-    expect(() => db.snapshot()).toThrow(expect.objectContaining({ code: 'LEVEL_NOT_SUPPORTED' }))
+    await db.snapshot().close()
   })
 
   it('keeps every encoding, sublevels and batches through close and reopen', async () => {
@@ -184,15 +185,6 @@ describe('TinyLevel', () => {
     expect((error.cause as Error).message).toMatch(/exists/)
   })
 
-  it('iterators see writes made after they were created (no implicit snapshot)', async () => {
-    const db = level()
-    await db.batch(['a', 'c', 'e'].map((key) => ({ type: 'put' as const, key, value: key })))
-    const iterator = db.iterator()
-    expect(await iterator.next()).toEqual(['a', 'a'])
-    await db.put('b', 'b')
-    await db.del('c')
-    expect(await iterator.all()).toEqual([['b', 'b'], ['e', 'e']])
-  })
 
   it('seek stays inside the iterator range, in both directions', async () => {
     const db = level()

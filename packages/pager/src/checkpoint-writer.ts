@@ -23,9 +23,17 @@ export interface CheckpointWrite {
 }
 
 /**
+ * Page writes of one checkpoint in flight at once. Each write is one round trip through libuv's
+ * thread pool (~70 µs on the bench machine), and a checkpoint of scattered pages is mostly small
+ * runs: four at a time keep the pool's four threads busy and halve a close's checkpoint. Order
+ * among them does not matter; the fdatasync after all of them is what orders pages before meta.
+ */
+const WRITES_IN_FLIGHT = 4
+
+/**
  * The checkpoint commit protocol. The order is the whole point:
- * 1. write the pages (runs of adjacent ids coalesced into one write each), and extend the file so
- *    it covers `meta.pageCount` pages;
+ * 1. write the pages (runs of adjacent ids coalesced into one write each, up to four writes in
+ *    flight), and extend the file so it covers `meta.pageCount` pages;
  * 2. fdatasync — the pages and the size are durable before anything references them;
  * 3. write the meta page of slot `checkpointId % 2` (the older meta, never the durable one);
  * 4. fdatasync — the checkpoint is durable.
@@ -33,32 +41,48 @@ export interface CheckpointWrite {
  * (step 1 wrote only unreferenced locations; step 3 overwrote only the older meta), so reopening
  * yields exactly the previous checkpoint or exactly this one.
  *
- * Returns the new file size. Any failure rejects; the caller must then treat the file as poisoned.
+ * Returns the new file size. Any failure rejects, after every write already issued has settled;
+ * the caller must then treat the file as poisoned.
  */
 export async function writeCheckpoint(checkpoint: CheckpointWrite): Promise<number> {
   const { file, pageSize, pages, meta, staging } = checkpoint
-  const maxRun = Math.max(1, Math.floor(staging.length / pageSize))
+  // The staging space is split into one lane per write in flight; a lane is reused only after its
+  // previous write settled.
+  const lanePages = Math.max(1, Math.floor(staging.length / pageSize / WRITES_IN_FLIGHT))
+  const lanes = Math.min(WRITES_IN_FLIGHT, Math.max(1, Math.floor(staging.length / pageSize / lanePages)))
+  const inFlight: (Promise<void> | undefined)[] = new Array<Promise<void> | undefined>(lanes)
   let fileSize = checkpoint.fileSize
-  for (let start = 0; start < pages.length; ) {
-    let end = start + 1
-    while (end < pages.length && end - start < maxRun && pages[end]!.id === pages[end - 1]!.id + 1) end++
-    // Checksums are computed right before the write, so the bytes checksummed are the bytes written.
-    for (let i = start; i < end; i++) {
-      const page = pages[i]!
-      encodePageHeader(page.image, { pageId: page.id, type: page.type, writtenBy: meta.checkpointId })
+  try {
+    for (let start = 0, lane = 0; start < pages.length; lane = (lane + 1) % lanes) {
+      await inFlight[lane]
+      let end = start + 1
+      while (end < pages.length && end - start < lanePages && pages[end]!.id === pages[end - 1]!.id + 1) end++
+      // Checksums are computed right before the write, so the bytes checksummed are the bytes written.
+      for (let i = start; i < end; i++) {
+        const page = pages[i]!
+        encodePageHeader(page.image, { pageId: page.id, type: page.type, writtenBy: meta.checkpointId })
+      }
+      const first = pages[start]!
+      let run: Uint8Array
+      if (end - start === 1) {
+        run = first.image
+      } else {
+        const laneStart = lane * lanePages * pageSize
+        for (let i = start; i < end; i++) staging.set(pages[i]!.image, laneStart + (i - start) * pageSize)
+        run = staging.subarray(laneStart, laneStart + (end - start) * pageSize)
+      }
+      const position = first.id * pageSize
+      const write = file.write(run, position)
+      // Handled now, awaited later: a lane failing while another is awaited must not be "unhandled".
+      write.catch(() => undefined)
+      inFlight[lane] = write
+      fileSize = Math.max(fileSize, position + run.length)
+      start = end
     }
-    const first = pages[start]!
-    let run: Uint8Array
-    if (end - start === 1) {
-      run = first.image
-    } else {
-      for (let i = start; i < end; i++) staging.set(pages[i]!.image, (i - start) * pageSize)
-      run = staging.subarray(0, (end - start) * pageSize)
-    }
-    const position = first.id * pageSize
-    await file.write(run, position)
-    fileSize = Math.max(fileSize, position + run.length)
-    start = end
+    await Promise.all(inFlight)
+  } catch (error) {
+    await Promise.allSettled(inFlight)
+    throw error
   }
   // Pages freed before they were ever written may lie past the end of the file; the file must
   // still cover every page the meta counts, so a short file at open means truncation, not this.

@@ -1,5 +1,5 @@
 import { FIRST_USER_PAGE_TYPE } from './pager.js'
-import type { Pager, PagerMeta } from './pager.js'
+import type { PageRetention, Pager, PagerMeta } from './pager.js'
 import { describeBody, partitionProblems, prng, stamp, yieldMicrotasks } from './conformance-support.js'
 import type { ConformanceTest, PagerFactory } from './conformance-support.js'
 
@@ -17,11 +17,19 @@ interface InFlight {
   promise: Promise<PagerMeta> | undefined
 }
 
+/** A live retention and the pages (with their contents) it must keep reading as they were. */
+interface Retained {
+  readonly retention: PageRetention
+  readonly generation: number
+  readonly live: ReadonlyMap<number, Content>
+}
+
 /**
  * A seeded random workload run against a model of the contract: the caller's structure is the set
  * of live pages with known contents, updated copy-on-write the way a B+tree would. Checkpoints
  * interleave with the work (the commit runs while pages are allocated, modified and freed), and
- * reopens check that exactly the last committed checkpoint comes back.
+ * reopens check that exactly the last committed checkpoint comes back. Retentions are taken and
+ * released at random: each must keep reading the pages it saw, unchanged, and freeze them.
  */
 export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory, seed: number, steps: number): Promise<void> {
   const { expect } = t
@@ -36,11 +44,18 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
   let inFlight: InFlight | undefined
   let nextTag = 1
   let lsn = 0
+  // Retention generations: a page allocated before the newest live retention is frozen.
+  let retained: Retained[] = []
+  let generation = 0
+  let allocatedIn = new Map<number, number>()
+  const frozenBelow = (): number => retained.at(-1)?.generation ?? 0
+  const writableNow = (id: number): boolean => writable.has(id) && allocatedIn.get(id)! >= frozenBelow()
 
   // A page the pager must not hand out now: in use, or freed but still referenced by a checkpoint.
   const mustNotReuse = (id: number): string | undefined => {
     if (id < 2) return 'a meta page'
     if (live.has(id)) return 'live'
+    if (retained.some((r) => r.live.has(id))) return 'readable by a live retention'
     if (pendingNow.has(id)) return 'freed after the last seal'
     if (inFlight !== undefined && inFlight.releasedAtCommit.has(id) && pager.meta.checkpointId < inFlight.checkpointId) {
       return 'freed before a seal whose checkpoint is not durable yet'
@@ -58,6 +73,7 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     stamp(page.body, tag)
     live.set(page.id, { tag, type })
     writable.add(page.id)
+    allocatedIn.set(page.id, generation)
     return page.id
   }
 
@@ -67,10 +83,10 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     if (!writable.delete(id)) pendingNow.add(id)
   }
 
-  const verifyLive = (ids: Iterable<number>): void => {
+  const verifyLive = (ids: Iterable<number>, contents: ReadonlyMap<number, Content> = live): void => {
     const problems: string[] = []
     for (const id of ids) {
-      const content = live.get(id)!
+      const content = contents.get(id)!
       const page = pager.read(id)
       const found = `page ${page.id} type ${page.type} ${describeBody(page.body)}`
       const expected = `page ${id} type ${content.type} tag ${content.tag}`
@@ -95,17 +111,40 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     live = new Map(durable.live)
     writable = new Set()
     pendingNow = new Set()
+    retained = []
+    allocatedIn = new Map()
     verifyLive(live.keys())
+  }
+
+  const retentionStep = (): void => {
+    const roll = random()
+    if (roll < 0.35 || retained.length === 0) {
+      const retention = pager.retain()
+      retained.push({ retention, generation: ++generation, live: new Map(live) })
+      for (const id of live.keys()) expect(`isWritable(${id}) after retain = ${pager.isWritable(id)}`).toBe(`isWritable(${id}) after retain = false`)
+    } else if (roll < 0.7) {
+      const index = Math.floor(random() * retained.length)
+      const [released] = retained.splice(index, 1)
+      released!.retention.release()
+      for (const id of live.keys()) {
+        expect(`isWritable(${id}) after a release = ${pager.isWritable(id)}`).toBe(`isWritable(${id}) after a release = ${writableNow(id)}`)
+      }
+    } else {
+      const view = pick(retained)
+      verifyLive([...view.live.keys()].slice(0, 40), view.live)
+    }
   }
 
   const checkAccounting = (): void => {
     expect(partitionProblems(pager, live.keys())).toEqual([])
+    if (retained.length === 0) expect(pager.accounting().retained).toEqual([])
     const pending = new Set(pendingNow)
     if (inFlight !== undefined && pager.meta.checkpointId < inFlight.checkpointId) for (const id of inFlight.releasedAtCommit) pending.add(id)
     expect([...pager.accounting().pendingFree].sort((a, b) => a - b)).toEqual([...pending].sort((a, b) => a - b))
   }
 
   for (let step = 0; step < steps; step++) {
+    if (random() < 0.08) retentionStep()
     const roll = random()
     const ids = [...live.keys()]
     if (roll < 0.3 || ids.length === 0) {
@@ -113,8 +152,8 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     } else if (roll < 0.55) {
       // Update: in place when writable, otherwise copy-on-write to a fresh page.
       const id = pick(ids)
-      expect(`isWritable(${id}) = ${pager.isWritable(id)}`).toBe(`isWritable(${id}) = ${writable.has(id)}`)
-      if (writable.has(id)) {
+      expect(`isWritable(${id}) = ${pager.isWritable(id)}`).toBe(`isWritable(${id}) = ${writableNow(id)}`)
+      if (writableNow(id)) {
         const tag = nextTag++
         stamp(pager.read(id).body, tag)
         live.set(id, { tag, type: live.get(id)!.type })
@@ -161,6 +200,7 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
   await finishCheckpoint()
   checkAccounting()
   verifyLive(live.keys())
+  for (const view of retained) verifyLive(view.live.keys(), view.live)
   await reopen()
   checkAccounting()
   await pager.close()

@@ -83,7 +83,7 @@ export async function asyncCodeOf(fn: () => Promise<unknown>): Promise<string> {
 
 /**
  * The accounting contract: the live pages (those the caller's structure references) together with
- * the pager's `internal`, `free` and `pendingFree` pages cover [0, pageCount) exactly once each.
+ * the pager's `internal`, `free`, `pendingFree` and `retained` pages cover [0, pageCount) exactly once each.
  * Returns the problems found (empty when the partition is exact).
  */
 export function partitionProblems(pager: Pager, live: Iterable<number>): string[] {
@@ -102,6 +102,7 @@ export function partitionProblems(pager: Pager, live: Iterable<number>): string[
   claim(accounting.internal, 'internal')
   claim(accounting.free, 'free')
   claim(accounting.pendingFree, 'pendingFree')
+  claim(accounting.retained, 'retained')
   for (let id = 0; id < accounting.pageCount; id++) {
     if (!owner.has(id)) problems.push(`page ${id} is unaccounted for`)
   }

@@ -1,4 +1,5 @@
 import { runModelWorkload } from './conformance-model.js'
+import { retentionConformance } from './conformance-retention.js'
 import { asyncCodeOf, codeOf, describeBody, partitionProblems, stamp } from './conformance-support.js'
 import type { ConformanceTest, PagerFactory } from './conformance-support.js'
 import { FIRST_USER_PAGE_TYPE } from './pager.js'
@@ -45,7 +46,7 @@ export function pagerConformance(t: ConformanceTest, factory: PagerFactory): voi
     it('starts empty: checkpoint 0, no root, only the two meta pages', async () => {
       const pager = await factory.create({ pageSize: 4096 })
       expect(pager.meta).toEqual({ checkpointId: 0, checkpointLsn: 0, rootPageId: 0, pageCount: 2 })
-      expect(pager.accounting()).toEqual({ pageCount: 2, internal: [0, 1], free: [], pendingFree: [] })
+      expect(pager.accounting()).toEqual({ pageCount: 2, internal: [0, 1], free: [], pendingFree: [], retained: [] })
       await pager.close()
     })
 
@@ -389,4 +390,5 @@ export function pagerConformance(t: ConformanceTest, factory: PagerFactory): voi
       })
     }
   })
+  retentionConformance(t, factory)
 }

@@ -74,7 +74,7 @@ async function loadDataFile(file: VfsFile): Promise<DataFile> {
       `the file is ${fileSize} bytes, shorter than the ${meta.pageCount} pages of ${pageSize} bytes checkpoint ${meta.checkpointId} records`,
     )
   }
-  const { freeListPageIds, freePageIds } = await readFreeList(file, pageSize, meta)
+  const { freeListPageIds, freePageIds } = readFreeList(file, pageSize, meta)
   // The meta we read may be visible without being durable: after a failed fdatasync the kernel can
   // keep showing a write it will never flush (fsyncgate). It must really be on disk before anything
   // is built on it — before the next checkpoint writes pages that the older meta may reference, and
@@ -124,30 +124,39 @@ function chooseMeta(head: Uint8Array, file: string): { meta: MetaRecord; pageSiz
 
 /**
  * Follows the free-list chain of `meta`: cost proportional to the free list, not to the file.
- * Every id is range-checked and deduplicated, so a corrupt list can never hand out a page that is
- * in use (which would let a later checkpoint overwrite live data).
+ * Every id is range-checked and the entries must be strictly ascending across the chain (as
+ * FORMAT.md promises), which rules out duplicates without a set; the chain's own pages and the root
+ * are then looked up in the sorted entries. So a corrupt list can never hand out a page that is in
+ * use (which would let a later checkpoint overwrite live data). The chain pages are read with
+ * `readSync`: a handful of page-cache reads, each cheaper than a promise round trip.
  */
-async function readFreeList(file: VfsFile, pageSize: number, meta: MetaRecord): Promise<{ freeListPageIds: number[]; freePageIds: number[] }> {
+function readFreeList(file: VfsFile, pageSize: number, meta: MetaRecord): { freeListPageIds: number[]; freePageIds: number[] } {
   const freeListPageIds: number[] = []
   const freePageIds: number[] = []
-  const seen = new Set<number>()
+  const chain = new Set<number>()
   const buffer = new Uint8Array(pageSize)
   const isPage = (id: number): boolean => id >= FIRST_DATA_PAGE_ID && id < meta.pageCount
   let from = 0 // the meta page
+  let previous = FIRST_DATA_PAGE_ID - 1
   for (let pageId = meta.freeListPageId; pageId !== 0; ) {
     const site = { file: file.path, pageId: from, offset: from * pageSize }
     if (!isPage(pageId)) throw corruption(site, `free-list link to page ${pageId}, outside [2, ${meta.pageCount})`)
-    if (seen.has(pageId)) throw corruption(site, `free-list link to page ${pageId}, which is already in the free list`)
-    seen.add(pageId)
+    if (chain.has(pageId)) throw corruption(site, `free-list link to page ${pageId}, which is already in the free list`)
+    chain.add(pageId)
     freeListPageIds.push(pageId)
-    const length = await file.read(buffer, pageId * pageSize)
+    const length = file.readSync(buffer, pageId * pageSize)
     if (length < pageSize) throw corruption({ file: file.path, pageId, offset: pageId * pageSize }, 'the file ends inside the page')
     const page = decodeFreeListPage(buffer, pageId, file.path)
-    for (const freeId of page.pageIds) {
-      const here = { file: file.path, pageId, offset: pageId * pageSize }
-      if (!isPage(freeId)) throw corruption(here, `free page ${freeId} outside [2, ${meta.pageCount})`)
-      if (seen.has(freeId)) throw corruption(here, `page ${freeId} listed twice in the free list`)
-      seen.add(freeId)
+    const ids = page.pageIds
+    for (let index = 0; index < ids.length; index++) {
+      const freeId = ids[index]!
+      if (freeId <= previous || freeId >= meta.pageCount) {
+        const here = { file: file.path, pageId, offset: pageId * pageSize }
+        if (!isPage(freeId)) throw corruption(here, `free page ${freeId} outside [2, ${meta.pageCount})`)
+        if (freeId === previous) throw corruption(here, `page ${freeId} listed twice in the free list`)
+        throw corruption(here, `free page ${freeId} listed after ${previous}: the free list is not ascending`)
+      }
+      previous = freeId
       freePageIds.push(freeId)
     }
     from = pageId
@@ -157,6 +166,22 @@ async function readFreeList(file: VfsFile, pageSize: number, meta: MetaRecord): 
   if (freePageIds.length !== meta.freePageCount) {
     throw corruption(site, `the free list holds ${freePageIds.length} pages, the meta records ${meta.freePageCount}`)
   }
-  if (meta.rootPageId !== 0 && seen.has(meta.rootPageId)) throw corruption(site, `the root page ${meta.rootPageId} is in the free list`)
+  for (const pageId of chain) {
+    if (containsSorted(freePageIds, pageId)) throw corruption(site, `page ${pageId} is both a free-list page and listed as free`)
+  }
+  if (meta.rootPageId !== 0 && (chain.has(meta.rootPageId) || containsSorted(freePageIds, meta.rootPageId))) {
+    throw corruption(site, `the root page ${meta.rootPageId} is in the free list`)
+  }
   return { freeListPageIds, freePageIds }
+}
+
+function containsSorted(sorted: readonly number[], value: number): boolean {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (sorted[middle]! < value) low = middle + 1
+    else high = middle
+  }
+  return low < sorted.length && sorted[low] === value
 }

@@ -7,6 +7,7 @@ import { FreePages } from './freelist.js'
 import { freeListPages, maxChainLength, planFreeList } from './freelist-plan.js'
 import type { MetaRecord } from './meta-format.js'
 import { PageCache, ResidentPage } from './page-cache.js'
+import { Retentions } from './retention.js'
 import {
   DEFAULT_PAGE_SIZE,
   FIRST_DATA_PAGE_ID,
@@ -18,14 +19,24 @@ import {
   pageTypeName,
   verifyPage,
 } from './page-format.js'
-import type { CheckpointTarget, Page, PageAccounting, Pager, PagerMeta, PagerStats, PendingCheckpoint } from './pager.js'
+import type {
+  CheckpointTarget,
+  Page,
+  PageAccounting,
+  PageRetention,
+  Pager,
+  PagerMeta,
+  PagerStats,
+  PendingCheckpoint,
+} from './pager.js'
 
 export interface FilePagerOptions {
   /** Page size of a new file: a power of two in [512, 65536], default 4096. An existing file keeps its own. */
   readonly pageSize?: number
   /**
-   * Bytes of clean pages kept in memory, default 64 MiB. Writable and sealed pages are pinned on top
-   * of this until a checkpoint writes them: dirty memory is bounded by how often the caller checkpoints.
+   * Bytes of pages kept in memory, default 64 MiB: writable and sealed (pinned) pages and clean ones
+   * together. Clean pages get what pinned ones leave; pinned pages beyond it are still kept (they
+   * cannot be dropped before a checkpoint writes them), so the caller bounds them by checkpointing.
    */
   readonly cacheSize?: number
   /**
@@ -64,7 +75,17 @@ export class FilePager implements Pager {
   private readonly verify: boolean
   private readonly cache: PageCache
   private readonly freePages: FreePages
+  /** Allocated since the last seal: the pages the next checkpoint writes. Writable unless frozen by a retention. */
   private readonly writable = new Map<number, ResidentPage>()
+  /**
+   * Pages that were never written to the file, freed while a retention could read them: the only
+   * copy a retained reader has, so they stay here until the retention is released.
+   */
+  private readonly retainedImages = new Map<number, ResidentPage>()
+  private readonly retentions = new Retentions((pageId) => {
+    this.retainedImages.delete(pageId)
+    this.freePages.add(pageId)
+  })
   private pendingFree = new Set<number>()
   /** Free-list pages of the durable checkpoint and of the sealed one: the pager's own pages. */
   private readonly freeListPages = new Set<number>()
@@ -130,7 +151,7 @@ export class FilePager implements Pager {
 
   read(pageId: number): Page {
     if (this.closed) throw closedError()
-    const entry = this.cache.get(pageId)
+    const entry = this.cache.get(pageId) ?? this.retainedImages.get(pageId)
     if (entry === undefined) return this.readFromFile(pageId)
     this.cacheHits++
     if (this.verify && entry.residency === 'clean' && !checksumMatches(entry.image)) {
@@ -144,29 +165,45 @@ export class FilePager implements Pager {
     if (!isUserPageType(type)) throw new TinyDbError('INVALID_ARGUMENT', `page type must be an integer in [16, 255], got ${type}`)
     const id = this.freePages.takeLowest() ?? this.growPageCount(1)
     const entry = new ResidentPage(new Uint8Array(this.pageSize), id, type, 'writable')
+    entry.generation = this.retentions.currentGeneration
     this.cache.addPinned(entry)
     this.writable.set(id, entry)
     return entry.page
   }
 
   isWritable(pageId: number): boolean {
-    return this.writable.has(pageId)
+    const entry = this.writable.get(pageId)
+    return entry !== undefined && entry.generation >= this.retentions.frozenBelow
+  }
+
+  retain(): PageRetention {
+    this.assertOpen()
+    return this.retentions.retain()
   }
 
   free(pageId: number): void {
     this.assertOpen()
     this.assertPageId(pageId)
-    if (this.writable.delete(pageId)) {
-      // Never written, referenced by no checkpoint: reusable at once.
+    const entry = this.writable.get(pageId)
+    if (entry !== undefined) {
+      // Never written, referenced by no checkpoint: reusable at once, unless frozen, when a retained
+      // reader may still read it (then this memory is its only copy).
+      this.writable.delete(pageId)
       this.cache.delete(pageId)
-      this.freePages.add(pageId)
+      if (entry.generation < this.retentions.frozenBelow && this.retentions.holdIfRetained(pageId)) {
+        this.retainedImages.set(pageId, entry)
+        this.retentions.deferReuse(pageId)
+      } else {
+        this.freePages.add(pageId)
+      }
       return
     }
     const state = this.nonLiveState(pageId)
     if (state !== undefined) throw new TinyDbError('INVALID_ARGUMENT', `cannot free page ${pageId}: it is ${state}`)
     // The durable (or sealed) checkpoint may still reference it: reusable only once a checkpoint
-    // sealed after this call is durable. The page stays readable until then.
+    // sealed after this call is durable (and no retention holds it). It stays readable until then.
     this.pendingFree.add(pageId)
+    this.retentions.holdIfRetained(pageId)
   }
 
   beginCheckpoint(target: CheckpointTarget): PendingCheckpoint {
@@ -183,12 +220,14 @@ export class FilePager implements Pager {
     }
     const pages = [...this.writable.values()]
     const releasedAtCommit = this.pendingFree
-    const entries = this.freePages.size + releasedAtCommit.size + this.durableFreeListPageIds.length
+    const retainedFree = this.retentions.unreferencedPages()
+    const entries = this.freePages.size + releasedAtCommit.size + retainedFree.length + this.durableFreeListPageIds.length
     if (this.pageCount + maxChainLength(this.pageSize, entries) > MAX_PAGE_COUNT) throw tooLarge()
     const freeList = planFreeList({
       pageSize: this.pageSize,
       free: this.freePages,
       releasedAtCommit,
+      retained: retainedFree,
       previousChain: this.durableFreeListPageIds,
       grow: () => this.growPageCount(1),
     })
@@ -224,6 +263,7 @@ export class FilePager implements Pager {
       internal: [0, 1, ...[...this.freeListPages].sort(ascending)],
       free: this.freePages.toArray().sort(ascending),
       pendingFree: pendingFree.sort(ascending),
+      retained: [...this.retentions.unreferencedPages()].sort(ascending),
     }
   }
 
@@ -233,6 +273,8 @@ export class FilePager implements Pager {
       pageCount: this.pageCount,
       freePages: this.freePages.size,
       pendingFreePages: this.pendingFree.size + (this.sealed?.releasedAtCommit.size ?? 0),
+      retainedPages: this.retentions.heldCount,
+      liveRetentions: this.retentions.liveCount,
       dirtyPages: this.cache.pinnedPages,
       cachedPages: this.cache.cleanPages,
       cacheHits: this.cacheHits,
@@ -248,6 +290,8 @@ export class FilePager implements Pager {
     this.closed = true
     await this.sealed?.commit?.catch(() => undefined)
     this.cache.clear()
+    this.retentions.clear()
+    this.retainedImages.clear()
     await this.file.close()
   }
 
@@ -295,7 +339,8 @@ export class FilePager implements Pager {
     this.durableFreeListPageIds = sealed.freeListPageIds
     for (const id of sealed.releasedAtCommit) {
       this.cache.delete(id)
-      this.freePages.add(id)
+      // Still intact in the file, so a retained reader can read it there until it is released.
+      if (!this.retentions.deferReuse(id)) this.freePages.add(id)
     }
     for (const entry of sealed.pages) {
       if (entry.residency === 'sealed') this.cache.markClean(entry)
@@ -354,6 +399,7 @@ export class FilePager implements Pager {
   private nonLiveState(pageId: number): string | undefined {
     if (this.freePages.has(pageId)) return 'free'
     if (this.pendingFree.has(pageId) || this.sealed?.releasedAtCommit.has(pageId) === true) return 'already freed'
+    if (this.retentions.isUnreferenced(pageId)) return 'already freed (kept for a retained reader)'
     if (this.freeListPages.has(pageId)) return 'a free-list page of the pager'
     return undefined
   }

@@ -17,6 +17,8 @@ export interface FreeListInput {
   readonly free: FreePages
   /** Freed since the last seal: the durable checkpoint references them, the sealed one does not. */
   readonly releasedAtCommit: ReadonlySet<number>
+  /** Freed, referenced by no checkpoint, kept from reuse only by live retentions: free on disk. */
+  readonly retained: readonly number[]
   /** The durable checkpoint's chain: the sealed checkpoint no longer needs it. */
   readonly previousChain: readonly number[]
   /** Takes a page at the end of the file. */
@@ -33,7 +35,7 @@ export interface FreeListInput {
 export function planFreeList(input: FreeListInput): FreeListPlan {
   const capacity = freeListCapacity(input.pageSize)
   const chainLength = (entries: number): number => Math.ceil(entries / capacity)
-  let entries = input.free.size + input.releasedAtCommit.size + input.previousChain.length
+  let entries = input.free.size + input.releasedAtCommit.size + input.retained.length + input.previousChain.length
   const chain: number[] = []
   while (chain.length < chainLength(entries)) {
     if (input.free.size > 0 && chainLength(entries - 1) > chain.length) {
@@ -43,7 +45,7 @@ export function planFreeList(input: FreeListInput): FreeListPlan {
       chain.push(input.grow())
     }
   }
-  const freePageIds = [...input.free.toArray(), ...input.releasedAtCommit, ...input.previousChain].sort(ascending)
+  const freePageIds = [...input.free.toArray(), ...input.releasedAtCommit, ...input.retained, ...input.previousChain].sort(ascending)
   return { freeListPageIds: chain.sort(ascending), freePageIds }
 }
 

@@ -4,6 +4,7 @@ export type {
   CheckpointTarget,
   Page,
   PageAccounting,
+  PageRetention,
   Pager,
   PagerMeta,
   PagerStats,

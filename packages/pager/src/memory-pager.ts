@@ -1,10 +1,12 @@
 import { TinyDbError } from '@tinydb/vfs'
 import { FreePages } from './freelist.js'
 import { isUserPageType, isValidPageSize } from './page-format.js'
+import { Retentions } from './retention.js'
 import type {
   CheckpointTarget,
   Page,
   PageAccounting,
+  PageRetention,
   Pager,
   PagerMeta,
   PagerStats,
@@ -52,9 +54,15 @@ export class MemoryPager implements Pager {
   readonly bodySize: number
   private readonly storage: MemoryPageStorage
   private readonly pages: Map<number, MemoryPage>
-  // Allocated since the last seal: referenced by no durable or sealed checkpoint.
-  private readonly writable = new Set<number>()
+  // Allocated since the last seal (referenced by no durable or sealed checkpoint), with the
+  // retention generation each was allocated in: frozen ones are read-only (see retention.ts).
+  private readonly writable = new Map<number, number>()
   private readonly reusable: FreePages
+  // A page is reusable when no checkpoint references it and no retention may read it.
+  private readonly retentions = new Retentions((pageId) => {
+    this.pages.delete(pageId)
+    this.reusable.add(pageId)
+  })
   // Freed since the last seal but referenced by the durable (or sealed) checkpoint.
   private pendingFree = new Set<number>()
   private pageCount: number
@@ -96,22 +104,35 @@ export class MemoryPager implements Pager {
     const id = this.reusable.takeLowest() ?? this.pageCount++
     const page: MemoryPage = { id, type, body: new Uint8Array(this.bodySize) }
     this.pages.set(id, page)
-    this.writable.add(id)
+    this.writable.set(id, this.retentions.currentGeneration)
     return page
   }
 
   isWritable(pageId: number): boolean {
-    return this.writable.has(pageId)
+    const generation = this.writable.get(pageId)
+    return generation !== undefined && generation >= this.retentions.frozenBelow
+  }
+
+  retain(): PageRetention {
+    this.assertOpen()
+    return this.retentions.retain()
   }
 
   free(pageId: number): void {
     this.assertOpen()
     this.assertLive(pageId, 'free')
-    if (this.writable.delete(pageId)) {
-      this.pages.delete(pageId)
-      this.reusable.add(pageId)
+    const generation = this.writable.get(pageId)
+    if (generation !== undefined) {
+      this.writable.delete(pageId)
+      if (generation < this.retentions.frozenBelow && this.retentions.holdIfRetained(pageId)) {
+        this.retentions.deferReuse(pageId)
+      } else {
+        this.pages.delete(pageId)
+        this.reusable.add(pageId)
+      }
     } else {
       this.pendingFree.add(pageId)
+      this.retentions.holdIfRetained(pageId)
     }
   }
 
@@ -123,6 +144,7 @@ export class MemoryPager implements Pager {
     }
     if (target.rootPageId !== 0) this.assertLive(target.rootPageId, 'use as root')
     const releasedAtCommit = this.pendingFree
+    const retained = this.retentions.unreferencedPages()
     const sealed: SealedState = {
       meta: {
         checkpointId: this.storage.meta.checkpointId + 1,
@@ -130,8 +152,8 @@ export class MemoryPager implements Pager {
         rootPageId: target.rootPageId,
         pageCount: this.pageCount,
       },
-      pages: new Map([...this.pages].filter(([id]) => !releasedAtCommit.has(id))),
-      free: [...this.reusable.toArray(), ...releasedAtCommit],
+      pages: new Map([...this.pages].filter(([id]) => !releasedAtCommit.has(id) && !this.retentions.isUnreferenced(id))),
+      free: [...this.reusable.toArray(), ...releasedAtCommit, ...retained],
       releasedAtCommit,
       newPages: this.writable.size,
     }
@@ -147,6 +169,7 @@ export class MemoryPager implements Pager {
       internal: [0, 1],
       free: this.reusable.toArray().sort(ascending),
       pendingFree: [...this.pendingFree, ...(this.sealed?.releasedAtCommit ?? [])].sort(ascending),
+      retained: [...this.retentions.unreferencedPages()].sort(ascending),
     }
   }
 
@@ -156,6 +179,8 @@ export class MemoryPager implements Pager {
       pageCount: this.pageCount,
       freePages: this.reusable.size,
       pendingFreePages: this.pendingFree.size + (this.sealed?.releasedAtCommit.size ?? 0),
+      retainedPages: this.retentions.heldCount,
+      liveRetentions: this.retentions.liveCount,
       dirtyPages: this.writable.size,
       cachedPages: this.pages.size,
       cacheHits: 0,
@@ -168,6 +193,7 @@ export class MemoryPager implements Pager {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.retentions.clear()
     await this.sealed?.commit?.catch(() => undefined)
   }
 
@@ -179,6 +205,7 @@ export class MemoryPager implements Pager {
     this.storage.free = [...sealed.free]
     this.storage.meta = sealed.meta
     for (const id of sealed.releasedAtCommit) {
+      if (this.retentions.deferReuse(id)) continue
       this.pages.delete(id)
       this.reusable.add(id)
     }
@@ -189,7 +216,8 @@ export class MemoryPager implements Pager {
 
   /** A page the current structure may reference: allocated, and not freed since. */
   private assertLive(pageId: number, action: string): void {
-    const freed = this.pendingFree.has(pageId) || this.sealed?.releasedAtCommit.has(pageId) === true
+    const freed =
+      this.pendingFree.has(pageId) || this.sealed?.releasedAtCommit.has(pageId) === true || this.retentions.isUnreferenced(pageId)
     if (!this.pages.has(pageId) || freed) {
       throw new TinyDbError('INVALID_ARGUMENT', `cannot ${action} page ${pageId}: it is not an allocated page`)
     }

@@ -14,6 +14,8 @@ export type Residency = 'writable' | 'sealed' | 'clean'
 export class ResidentPage {
   readonly page: Page
   residency: Residency
+  /** The retention generation the page was allocated in (see retention.ts); 0 for pages read from the file. */
+  generation = 0
   /** LRU neighbours, toward the most recently used; set only while `clean`. */
   newer: ResidentPage | undefined = undefined
   older: ResidentPage | undefined = undefined
@@ -31,9 +33,12 @@ export class ResidentPage {
 }
 
 /**
- * Every page held in memory, by id. Clean pages sit in an LRU list bounded by `capacity`; writable
- * and sealed pages are pinned and not counted against it: they cannot be dropped before a checkpoint
- * writes them, so dirty memory is bounded only by how often the upper layer checkpoints.
+ * Every page held in memory, by id, within one budget of `capacity` pages. Writable and sealed pages
+ * are pinned (they cannot be dropped before a checkpoint writes them); clean pages sit in an LRU
+ * list and get what the pinned ones leave: clean pages are evicted, oldest first, while clean +
+ * pinned > capacity. So memory stays at `capacity` pages as long as the upper layer checkpoints
+ * before pinned pages alone exceed it (the engine starts a checkpoint at a quarter of the budget
+ * and stalls writers beyond it); past that, only pinned pages are kept.
  *
  * `get` on a hit is a Map lookup and at most four pointer moves: no allocation.
  */
@@ -43,7 +48,7 @@ export class PageCache {
   private oldest: ResidentPage | undefined = undefined
   private cleanCount = 0
 
-  /** @param capacity the number of clean pages kept; 0 keeps none. */
+  /** @param capacity the number of pages kept, pinned and clean together; 0 keeps only pinned ones. */
   constructor(readonly capacity: number) {}
 
   /** Clean pages held (the bounded part). */
@@ -71,13 +76,14 @@ export class PageCache {
     return this.resident.get(pageId)
   }
 
-  /** Holds a page that is not clean (writable or sealed): pinned until `markClean` or `delete`. */
+  /** Holds a page that is not clean (writable or sealed): pinned until `markClean` or `delete`. Its room comes out of the clean pages. */
   addPinned(entry: ResidentPage): void {
     if (entry.residency === 'clean') throw new RangeError('addPinned takes a writable or sealed page')
     this.replace(entry)
+    this.evictOverCapacity()
   }
 
-  /** Holds a page just read from the file, evicting the least recently used clean pages over capacity. */
+  /** Holds a page just read from the file, evicting the least recently used clean pages over the budget. */
   addClean(entry: ResidentPage): void {
     entry.residency = 'clean'
     if (this.capacity === 0) return
@@ -123,7 +129,8 @@ export class PageCache {
   }
 
   private evictOverCapacity(): void {
-    while (this.cleanCount > this.capacity) {
+    // resident.size = clean + pinned: the one budget both share.
+    while (this.cleanCount > 0 && this.resident.size > this.capacity) {
       const victim = this.oldest!
       this.unlink(victim)
       this.resident.delete(victim.page.id)

@@ -56,6 +56,16 @@ export interface PageAccounting {
   readonly free: readonly number[]
   /** Freed since the last seal, still referenced by a durable or sealed checkpoint, reusable after the next one. */
   readonly pendingFree: readonly number[]
+  /** Freed and referenced by no checkpoint, but kept from reuse because a live retention may read them. */
+  readonly retained: readonly number[]
+}
+
+/** A frozen view's hold on the pages it can reach (see `Pager.retain`). */
+export interface PageRetention {
+  /** Pages freed since the retention was taken that it keeps from reuse: the cost of keeping it. */
+  readonly retainedPages: number
+  /** Lets the pages go; idempotent. Pages held by no other retention become reusable. */
+  release(): void
 }
 
 export interface PagerStats {
@@ -63,6 +73,9 @@ export interface PagerStats {
   readonly pageCount: number
   readonly freePages: number
   readonly pendingFreePages: number
+  /** Freed pages kept from reuse by live retentions (some may also be pending free). */
+  readonly retainedPages: number
+  readonly liveRetentions: number
   readonly dirtyPages: number
   readonly cachedPages: number
   readonly cacheHits: number
@@ -87,15 +100,17 @@ export interface Pager {
   /** A zero-filled writable page of `type`, reusing a free page when there is one. */
   allocate(type: number): Page
   /**
-   * True when the page was allocated since the last `beginCheckpoint`: no durable or sealed checkpoint
-   * references it, so it may be modified in place. Any other page must be copied to a fresh page and
+   * True when the page was allocated since the last `beginCheckpoint` and since the newest live
+   * `retain()`: no durable or sealed checkpoint and no retained reader references it, so it may be
+   * modified in place. Any other page must be copied to a fresh page and
    * the copy modified instead (invariant 6: the data file is never overwritten under a durable meta).
    */
   isWritable(pageId: number): boolean
   /**
    * The current structure no longer references the page. A page allocated since the last seal is
    * reusable at once; any other page becomes reusable only once a checkpoint sealed after this call is
-   * durable, because the durable meta may still reference it.
+   * durable, because the durable meta may still reference it. Either waits, in addition, for the
+   * release of every live retention (`retain`) that may read it.
    */
   free(pageId: number): void
   /**
@@ -103,6 +118,15 @@ export interface Pager {
    * before this call is read-only (`isWritable` false). At most one checkpoint may be pending.
    */
   beginCheckpoint(target: CheckpointTarget): PendingCheckpoint
+  /**
+   * Freezes the current state for a reader (a snapshot): until `release()`, every page allocated
+   * before this call is read-only (`isWritable` false), and every page freed after it stays
+   * readable and is not reused. So a reader holding the current root can keep reading exactly
+   * today's pages while the structure is modified and checkpointed around it. Cost: the writer
+   * copies pages it would have modified in place, and the file grows by the pages retentions hold.
+   * Retentions do not survive a close or a crash (nothing on disk records them).
+   */
+  retain(): PageRetention
   accounting(): PageAccounting
   stats(): PagerStats
   /** Closes the pager; it does not checkpoint (the caller decides). */

@@ -219,6 +219,18 @@ describe('FilePager corruption detection', () => {
     expect((await openError(vfs)).message).toMatch(/listed twice in the free list$/)
   })
 
+  it('a free list out of ascending order is CORRUPTION at open (it is how duplicates are ruled out)', async () => {
+    const { vfs, pageSize, freeListPages } = await store()
+    rewritePage(vfs, pageSize, freeListPages[0]!, (_, view) => {
+      const [first, second] = [view.getUint32(24, true), view.getUint32(28, true)]
+      view.setUint32(24, second, true)
+      view.setUint32(28, first, true)
+    })
+    const error = await openError(vfs)
+    expect([error.code, error.pageId]).toEqual(['CORRUPTION', freeListPages[0]])
+    expect(error.message).toMatch(/the free list is not ascending$/)
+  })
+
   it('a file shorter than its checkpoint records is CORRUPTION', async () => {
     const { vfs, pageSize, checkpoints } = await store()
     const file = await vfs.open(PATH)

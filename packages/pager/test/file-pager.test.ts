@@ -72,7 +72,7 @@ describe('FilePager checkpoint writes', () => {
       { op: 'sync' },
     ]
     expect(recording.calls.slice(before)).toEqual(expected)
-    expect(pager.accounting()).toEqual({ pageCount: 14, internal: [0, 1, 5], free: [9], pendingFree: [] })
+    expect(pager.accounting()).toEqual({ pageCount: 14, internal: [0, 1, 5], free: [9], pendingFree: [], retained: [] })
     await pager.close()
   })
 

@@ -35,11 +35,35 @@ describe('FreePages', () => {
           expected.push(`size ${model.size}`)
         }
         expect(actual).toEqual(expected)
-        expect(free.toArray().sort((a, b) => a - b)).toEqual([...model].sort((a, b) => a - b))
+        expect(free.toArray()).toEqual([...model].sort((a, b) => a - b))
         const membership = Array.from({ length: 202 }, (_, id) => free.has(id) === model.has(id))
         expect(membership.every(Boolean)).toBe(true)
       }),
       { seed: 1717, numRuns: 200 },
     )
+  })
+
+  it('is built from a list in one pass, grows past its first bitmap, and refuses a double free (seed 4242)', () => {
+    // Page ids spread from 2 to ~200k: the bitmap starts at 2048 ids and must grow, and the
+    // lowest-first scan must skip long runs of empty words.
+    let state = 4242
+    const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0)
+    const ids = new Set<number>()
+    while (ids.size < 5000) ids.add(2 + (next() % 200_000))
+    const shuffled = [...ids]
+    const free = new FreePages(shuffled.slice(0, 2500))
+    for (const id of shuffled.slice(2500)) free.add(id)
+    const ascending = [...ids].sort((a, b) => a - b)
+    expect(free.size).toBe(5000)
+    expect(free.toArray()).toEqual(ascending)
+    expect(() => free.add(ascending[100]!)).toThrow(RangeError)
+    expect(() => new FreePages([7, 9, 7])).toThrow(RangeError)
+    const taken: number[] = []
+    for (let i = 0; i < 10; i++) taken.push(free.takeLowest()!)
+    expect(taken).toEqual(ascending.slice(0, 10))
+    free.add(1)
+    expect(free.takeLowest()).toBe(1)
+    expect(free.takeLowest()).toBe(ascending[10])
+    expect([free.has(ascending[10]!), free.has(ascending[11]!), free.has(300_000)]).toEqual([false, true, false])
   })
 })

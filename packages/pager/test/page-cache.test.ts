@@ -15,15 +15,27 @@ describe('PageCache', () => {
     expect(cache.cleanPages).toBe(3)
   })
 
-  it('never evicts pinned pages, and does not count them', () => {
-    const cache = new PageCache(1)
+  it('never evicts pinned pages, and counts them against the capacity', () => {
+    const cache = new PageCache(3)
     const pinned = [page(10, 'writable'), page(11, 'sealed')]
     for (const entry of pinned) cache.addPinned(entry)
     for (const id of [1, 2, 3]) cache.addClean(page(id))
+    // Two pinned pages leave room for one clean page: the newest.
     expect([cache.pinnedPages, cache.cleanPages]).toEqual([2, 1])
     expect([cache.peek(10), cache.peek(11), cache.peek(3)].every((entry) => entry !== undefined)).toBe(true)
     cache.markClean(pinned[1]!) // sealed page written: now evictable, and the newest
-    expect([cache.pinnedPages, cache.cleanPages, cache.peek(3)]).toEqual([1, 1, undefined])
+    expect([cache.pinnedPages, cache.cleanPages, cache.peek(3) !== undefined, cache.peek(11) !== undefined]).toEqual([1, 2, true, true])
+    cache.addPinned(page(12, 'writable')) // a new pinned page takes the oldest clean page's room
+    expect([cache.pinnedPages, cache.cleanPages, cache.peek(3), cache.peek(11)]).toEqual([2, 1, undefined, pinned[1]])
+  })
+
+  it('keeps only pinned pages once they alone exceed the capacity', () => {
+    const cache = new PageCache(2)
+    for (const id of [1, 2]) cache.addClean(page(id))
+    for (const id of [10, 11, 12]) cache.addPinned(page(id, 'writable'))
+    expect([cache.pinnedPages, cache.cleanPages, cache.peek(1), cache.peek(2)]).toEqual([3, 0, undefined, undefined])
+    cache.addClean(page(3))
+    expect([cache.cleanPages, cache.peek(3)]).toEqual([0, undefined])
   })
 
   it('with capacity 0 keeps only pinned pages', () => {

@@ -3,7 +3,7 @@ import type { Pager } from '@tinydb/pager'
 import { TinyDbError } from '@tinydb/vfs'
 import type { Wal } from '@tinydb/wal'
 import { decodeBatch } from './record-format.js'
-import type { CheckProblem, CheckReport } from './report.js'
+import type { CheckProblem, CheckProgress, CheckReport } from './report.js'
 
 export interface CheckParts {
   readonly pager: Pager
@@ -13,20 +13,57 @@ export interface CheckParts {
   readonly walDir: string
 }
 
+export interface CheckOptions {
+  /** Called every few hundred pages and log records, and once at the end of each phase. */
+  readonly onProgress?: (progress: CheckProgress) => void
+}
+
+/** Pages walked per event-loop turn: short enough that a check never holds the loop for long. */
+const PAGES_PER_TURN = 512
+const RECORDS_PER_REPORT = 256
+
 /**
  * The one integrity checker (the CLI, the tests and the crash harness all use it): every reachable
  * page is read and verified, the reachable, free and bookkeeping pages must partition the file
  * exactly (a page in none is leaked, a page in two is referenced twice), and every log record after
  * the checkpoint must verify and decode.
+ *
+ * It checks the store as of its start, while writes may go on: the tree is walked through a
+ * snapshot (its pages cannot change or be reused until the walk ends), and the page accounting is
+ * taken in the same synchronous step, so both describe the same moment. The walk yields to the
+ * event loop every few hundred pages. The log phase then checks the log as it is when it runs
+ * (a checkpoint meanwhile may have moved its start).
  */
-export async function checkIntegrity(parts: CheckParts): Promise<CheckReport> {
+export async function checkIntegrity(parts: CheckParts, options: CheckOptions = {}): Promise<CheckReport> {
   const problems: CheckProblem[] = []
-  const treeReport = parts.tree.check()
+  const { onProgress } = options
+  const snapshot = parts.tree.snapshot()
+  const accounting = parts.pager.accounting()
+  // What the tree should reach when it is sound: every page that is not the pager's, free or retained.
+  const expectedTreePages =
+    accounting.pageCount - accounting.internal.length - accounting.free.length - accounting.pendingFree.length - accounting.retained.length
+  let treeReport
+  try {
+    const steps = snapshot.check()
+    for (;;) {
+      const step = steps.next()
+      if (step.done === true) {
+        treeReport = step.value
+        break
+      }
+      if (step.value % PAGES_PER_TURN === 0) {
+        onProgress?.({ phase: 'pages', done: step.value, total: expectedTreePages })
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+  } finally {
+    snapshot.release()
+  }
+  onProgress?.({ phase: 'pages', done: treeReport.reachablePages.length, total: expectedTreePages })
   for (const problem of treeReport.problems) {
     problems.push({ file: parts.dataPath, pageId: problem.pageId, what: problem.what })
   }
 
-  const accounting = parts.pager.accounting()
   const owner = new Map<number, string>()
   const claim = (pageId: number, role: string) => {
     const previous = owner.get(pageId)
@@ -43,6 +80,7 @@ export async function checkIntegrity(parts: CheckParts): Promise<CheckReport> {
   for (const pageId of treeReport.reachablePages) claim(pageId, 'tree')
   for (const pageId of accounting.free) claim(pageId, 'free')
   for (const pageId of accounting.pendingFree) claim(pageId, 'pending free')
+  for (const pageId of accounting.retained) claim(pageId, 'retained by a snapshot')
   for (let pageId = 0; pageId < accounting.pageCount; pageId++) {
     if (!owner.has(pageId)) problems.push({ file: parts.dataPath, pageId, what: 'page is leaked: neither reachable nor free' })
   }
@@ -51,7 +89,7 @@ export async function checkIntegrity(parts: CheckParts): Promise<CheckReport> {
   try {
     for await (const record of parts.wal.read(parts.pager.meta.checkpointLsn + 1)) {
       decodeBatch(record.payload, { file: parts.walDir, lsn: record.lsn })
-      walRecordsChecked++
+      if (++walRecordsChecked % RECORDS_PER_REPORT === 0) onProgress?.({ phase: 'log', done: walRecordsChecked, total: undefined })
     }
   } catch (error) {
     if (!TinyDbError.isInstance(error) || error.code !== 'CORRUPTION') throw error
@@ -63,6 +101,7 @@ export async function checkIntegrity(parts: CheckParts): Promise<CheckReport> {
     })
   }
 
+  onProgress?.({ phase: 'log', done: walRecordsChecked, total: walRecordsChecked })
   return {
     ok: problems.length === 0,
     problems,

@@ -24,6 +24,14 @@ export interface CheckProblem {
   readonly what: string
 }
 
+/** How far an integrity check has got: the tree's pages, then the log records after the checkpoint. */
+export interface CheckProgress {
+  readonly phase: 'pages' | 'log'
+  readonly done: number
+  /** Pages a sound tree reaches (known from the page accounting); undefined for the log until it ends. */
+  readonly total: number | undefined
+}
+
 export interface CheckReport {
   readonly ok: boolean
   readonly problems: readonly CheckProblem[]

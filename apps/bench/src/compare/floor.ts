@@ -35,7 +35,9 @@ export async function measureFloor(dir: string, ops: number): Promise<Figures> {
     return {
       'floor.opsPerSec': ops / (elapsed / 1000),
       'floor.p50Ms': percentile(latencies, 0.5),
+      'floor.p90Ms': percentile(latencies, 0.9),
       'floor.p99Ms': percentile(latencies, 0.99),
+      'floor.p999Ms': percentile(latencies, 0.999),
       'rss.peakMb': process.resourceUsage().maxRSS / 1024,
     }
   } finally {

@@ -3,10 +3,8 @@
  * [--quick]` runs W1–W6 (or the raw fdatasync floor) and prints one line `RESULT {json}` on stdout.
  * Only the store under test is imported, so peak RSS is that store's and the harness's, nothing else's.
  */
-import { pathToFileURL } from 'node:url'
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadAdapter, type StoreAdapter } from './adapter.js'
+import { adapterFor } from './built-in.js'
 import { measureFloor } from './floor.js'
 import { FULL_COUNTS, QUICK_COUNTS, runWorkloads } from './workloads.js'
 
@@ -16,20 +14,7 @@ export interface WorkerResult {
   readonly figures: Record<string, number>
 }
 
-/** The built-in stores, imported only by the worker that runs them. */
-export const BUILT_IN: Record<string, string> = {
-  tinydb: './stores/tinydb.js',
-  lmdb: './stores/lmdb.js',
-  leveldb: './stores/classic-level.js',
-  sqlite: './stores/sqlite.js',
-}
-
-async function adapterFor(store: string | undefined, module: string | undefined): Promise<StoreAdapter> {
-  if (module !== undefined) return loadAdapter(pathToFileURL(resolve(module)).href)
-  const path = store === undefined ? undefined : BUILT_IN[store]
-  if (path === undefined) throw new Error(`unknown store ${String(store)}; built in: ${Object.keys(BUILT_IN).join(', ')}`)
-  return loadAdapter(new URL(path, import.meta.url).href)
-}
+export { BUILT_IN } from './built-in.js'
 
 const { values } = parseArgs({
   options: {

@@ -48,7 +48,9 @@ export async function runWorkloads(adapter: StoreAdapter, dir: string, counts: W
   }
   figures['w1.opsPerSec'] = counts.w1Puts / ((performance.now() - started) / 1000)
   figures['w1.p50Ms'] = percentile(w1, 0.5)
+  figures['w1.p90Ms'] = percentile(w1, 0.9)
   figures['w1.p99Ms'] = percentile(w1, 0.99)
+  figures['w1.p999Ms'] = percentile(w1, 0.999)
 
   // W2: `w2Writers` writers, each with one put in flight at a time.
   const w2First = counts.w1Puts
@@ -65,7 +67,10 @@ export async function runWorkloads(adapter: StoreAdapter, dir: string, counts: W
   started = performance.now()
   await Promise.all(Array.from({ length: counts.w2Writers }, (_, first) => writer(first)))
   figures['w2.opsPerSec'] = counts.w2Puts / ((performance.now() - started) / 1000)
+  figures['w2.p50Ms'] = percentile(w2, 0.5)
+  figures['w2.p90Ms'] = percentile(w2, 0.9)
   figures['w2.p99Ms'] = percentile(w2, 0.99)
+  figures['w2.p999Ms'] = percentile(w2, 0.999)
 
   // W3: durable batches. They are built before the clock starts: building costs every store the same.
   const w3First = w2First + counts.w2Puts

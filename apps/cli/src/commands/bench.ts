@@ -4,7 +4,9 @@ import { integerAtLeast } from '../arguments.js'
 import { dataDir } from '../data-dir.js'
 import { MAX_FLOOR_OPS, measureFloor } from '../floor.js'
 import { printLine } from '../io.js'
+import { startProgress } from '../progress.js'
 import { summarizeLatencies } from '../latency.js'
+import type { LatencySummary } from '../latency.js'
 import { withStore } from '../store.js'
 import { encodeText } from '../text.js'
 
@@ -33,23 +35,43 @@ export function benchCommand(): Command {
     .argument('<N>', 'number of puts', integerAtLeast(1))
     .argument('<key>', 'key prefix; put i uses key <key><i>')
     .argument('<valueSize>', 'value size in bytes', integerAtLeast(0))
+    .addHelpText('after', '\nProgress bars (puts, then floor fdatasyncs) are drawn on stderr only when it is a terminal\n(not under CI; NO_COLOR removes colour), outside the timed calls.')
     .action(async (ops: number, key: string, valueSize: number, _options: unknown, command: Command) => {
       const dir = dataDir(command)
       const value = new Uint8Array(valueSize).fill(0x61) // 'a': printable, so `get` shows it
       const latencies = new Float64Array(ops)
+      // About a hundred redraws per phase, outside the timed put: the bar costs the figures nothing
+      // measurable, and nothing at all when it is not shown.
+      const every = Math.max(1, Math.floor(ops / 100))
       const elapsedMs = await withStore(dir, async (db) => {
-        const start = performance.now()
-        for (let index = 0; index < ops; index++) {
-          const before = performance.now()
-          await db.put(`${key}${index}`, value)
-          latencies[index] = performance.now() - before
+        const progress = startProgress({ label: 'bench', total: ops, detail: '{value} puts' })
+        try {
+          const start = performance.now()
+          for (let index = 0; index < ops; index++) {
+            const before = performance.now()
+            await db.put(`${key}${index}`, value)
+            latencies[index] = performance.now() - before
+            if ((index + 1) % every === 0) progress.update(index + 1)
+          }
+          return performance.now() - start
+        } finally {
+          progress.stop()
         }
-        return performance.now() - start
       })
       const store = summarizeLatencies(latencies, elapsedMs)
 
       const recordSize = putRecordSize(encodeText(`${key}${ops - 1}`).length, valueSize)
-      const floor = await measureFloor(dir, recordSize, Math.min(ops, MAX_FLOOR_OPS))
+      const floorOps = Math.min(ops, MAX_FLOOR_OPS)
+      const floorEvery = Math.max(1, Math.floor(floorOps / 100))
+      const floorProgress = startProgress({ label: 'floor', total: floorOps, detail: '{value} syncs' })
+      let floor: LatencySummary
+      try {
+        floor = await measureFloor(dir, recordSize, floorOps, undefined, (done) => {
+          if (done % floorEvery === 0) floorProgress.update(done)
+        })
+      } finally {
+        floorProgress.stop()
+      }
 
       printLine(`ops: ${ops}`)
       printLine(`value size: ${valueSize} bytes`)

@@ -9,7 +9,9 @@ import type { WorkloadSpec } from './workloads.js'
  * log segment), a kind of damage and an offset; then open, get of every key ever written, a full
  * scan and check must each give exactly the right data or a located CORRUPTION error — never a
  * wrong value, never a silently missing key (except the last commit group of an un-checkpointed
- * log, which damage makes indistinguishable from a torn tail), never another error, never a hang.
+ * log, which damage makes indistinguishable from a torn tail — and, the same way, every record from
+ * the first damaged one on when the damage destroys all frame headers after it: see
+ * `tornLookalike`), never another error, never a hang.
  * `TINYDB_CRASH_LONG=1` runs ten times as many cases.
  */
 process.env['TINYDB_VERIFY'] ??= '1' // the pager's self-checks, on in every fault-injection test
@@ -49,7 +51,7 @@ describe('damaged files at rest', () => {
           const damage = drawDamage(prng, base, kind)
           const vfs = base.image.clone()
           applyDamage(vfs, prng, damage)
-          const outcome = await withDeadline(readDamaged(vfs, base, damage.path), `${kind} at ${damage.path}+${damage.offset}`)
+          const outcome = await withDeadline(readDamaged(vfs, base, damage), `${kind} at ${damage.path}+${damage.offset}`)
           cases++
           const key = `${damage.path.includes('/wal/') ? 'log' : 'data'}: ${outcome.verdict}`
           verdicts.set(key, (verdicts.get(key) ?? 0) + 1)
@@ -84,7 +86,7 @@ describe('damaged files at rest', () => {
             const length = kind === 'bit flip' ? 1 : kind === 'random bytes' ? 8 : kind === 'zeroed sector' ? 512 : Math.min(4096, pageSize)
             const vfs = base.image.clone()
             applyDamage(vfs, prng, { path: data.path, kind, offset, length })
-            const outcome = await withDeadline(readDamaged(vfs, base, data.path), `${kind} at meta slot ${slot}`)
+            const outcome = await withDeadline(readDamaged(vfs, base, { path: data.path, offset: 0, length: 0 }), `${kind} at meta slot ${slot}`)
             total++
             if (outcome.problems.length > 0) failures.push(`${kind} at meta slot ${slot} +${offset}: ${outcome.problems.join(' | ')}`)
           }

@@ -1,4 +1,5 @@
 import { Prng, SimVfs, TinyDbError } from '@tinydb/vfs'
+import { inspectWal } from '@tinydb/wal'
 import { open, type Db, type OpenOptions } from '../../src/index.js'
 import { DIR } from './harness.js'
 import { applyWrite, makeWorkload, newRunLog, runWorkload, type Model, type WorkloadSpec } from './workloads.js'
@@ -23,6 +24,12 @@ export interface DamageBase {
    */
   readonly models: readonly Model[]
   readonly tailModel: Model | undefined
+  /**
+   * The log's frames (LSN, file, offset and size of each), and the state after each prefix of the
+   * log: `prefixModels[n]` holds records 1..n.
+   */
+  readonly frames: readonly { readonly lsn: number; readonly path: string; readonly offset: number; readonly size: number }[]
+  readonly prefixModels: readonly Model[]
   /** Every key ever written, so a key that should be absent is asked for too. */
   readonly keys: readonly string[]
   /** The files that can be damaged, with the length of their used (non-zero) prefix. */
@@ -45,9 +52,12 @@ export async function buildDamageBase(spec: WorkloadSpec, tail: boolean): Promis
   if (log.unexpected.length > 0) throw log.unexpected[0]
   const full: Model = new Map()
   const withoutLast: Model = new Map()
+  // One writer: record n (LSN n) is the n-th write issued.
+  const prefixModels: Model[] = [new Map()]
   for (const [index, op] of log.issued.entries()) {
     applyWrite(full, op)
     if (index < log.issued.length - 1) applyWrite(withoutLast, op)
+    prefixModels.push(new Map(full))
   }
   const pendingRecords = db.stats().wal.nextLsn - 1 - db.stats().checkpoints.lastCheckpointLsn
   if (tail) {
@@ -68,6 +78,8 @@ export async function buildDamageBase(spec: WorkloadSpec, tail: boolean): Promis
       while (used > 0 && bytes[used - 1] === 0) used--
       return { path, used, size: bytes.length }
     })
+  const inspection = await inspectWal(vfs.clone(), `${DIR}/wal`)
+  const frames = inspection.records.map(({ lsn, segment, offset, frameSize }) => ({ lsn, path: `${DIR}/wal/${segment}`, offset, size: frameSize }))
   return {
     image: vfs,
     options,
@@ -75,6 +87,8 @@ export async function buildDamageBase(spec: WorkloadSpec, tail: boolean): Promis
     tailModel: tail ? withoutLast : undefined,
     keys: [...keys].sort(),
     files,
+    frames,
+    prefixModels,
   }
 }
 
@@ -112,6 +126,27 @@ export function applyDamage(vfs: SimVfs, prng: Prng, damage: DamageCase): void {
   } else vfs.zero(damage.path, damage.offset, damage.length)
 }
 
+/**
+ * The one other state damage to the log may leave: when it destroys the header of every frame from
+ * some record to the end of the log, nothing left proves those records were separate, acknowledged
+ * commit groups — it is byte for byte what a torn final write of one group holding them all can
+ * leave (a tear persists any subset of the write's sectors), and recovery must discard a torn
+ * tail. Then the state before the first damaged record is allowed. A later intact frame header
+ * (a later group) still makes any damage before it a detected CORRUPTION.
+ */
+function tornLookalike(base: DamageBase, damage: Pick<DamageCase, 'path' | 'offset' | 'length'>): Model[] {
+  const end = damage.offset + damage.length
+  const overlaps = (from: number, to: number) => from < end && to > damage.offset
+  const first = base.frames.findIndex((frame) => frame.path === damage.path && overlaps(frame.offset, frame.offset + frame.size))
+  if (first < 0) return []
+  const laterHeaderIntact = base.frames
+    .slice(first + 1)
+    .some((frame) => frame.path !== damage.path || !overlaps(frame.offset, frame.offset + FRAME_HEADER_BYTES))
+  return laterHeaderIntact ? [] : [base.prefixModels[base.frames[first]!.lsn - 1]!]
+}
+
+const FRAME_HEADER_BYTES = 20
+
 /** A `CORRUPTION` error must say where: the file (or log directory), and a page, an offset or the LSNs. */
 function corruptionProblem(error: unknown, what: string): string | undefined {
   if (!TinyDbError.isInstance(error)) return `${what} threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
@@ -137,9 +172,9 @@ export interface DamageOutcome {
  * Opens the damaged store and reads everything, comparing with the models. A read may throw
  * CORRUPTION; every answer it gives must agree with one same model throughout.
  */
-export async function readDamaged(vfs: SimVfs, base: DamageBase, damaged: string): Promise<DamageOutcome> {
+export async function readDamaged(vfs: SimVfs, base: DamageBase, damage: Pick<DamageCase, 'path' | 'offset' | 'length'>): Promise<DamageOutcome> {
   // Losing the last commit group is excused only when the log was damaged: it then looks torn.
-  const models = damaged.includes('/wal/') ? base.models : base.models.slice(0, 1)
+  const models = damage.path.includes('/wal/') ? [...base.models, ...tornLookalike(base, damage)] : base.models.slice(0, 1)
   const problems: string[] = []
   let db: Db
   try {

@@ -1,5 +1,5 @@
 import { Prng } from '@tinydb/vfs'
-import type { BatchOperation, Db, OpenOptions } from '../../src/index.js'
+import type { BatchOperation, Db, OpenOptions, Snapshot } from '../../src/index.js'
 
 /**
  * Seeded workloads for the crash harness. A workload is fixed before it runs — every writer's list
@@ -7,14 +7,19 @@ import type { BatchOperation, Db, OpenOptions } from '../../src/index.js'
  * exactly the operations the counting run issued, up to the crash.
  */
 
-/** A write (one log record each) or a checkpoint request (no record, not part of the model). */
+/**
+ * A write (one log record each), a checkpoint request, or a snapshot held open across the writer's
+ * next `holdFor` operations — so checkpoints run, and crashes strike, while pages are retained for a
+ * reader. Neither of the last two writes a record or is part of the model.
+ */
 export type WorkloadOp =
   | { readonly kind: 'put'; readonly key: string; readonly value: string }
   | { readonly kind: 'del'; readonly key: string }
   | { readonly kind: 'batch'; readonly ops: readonly BatchOperation[] }
   | { readonly kind: 'checkpoint' }
+  | { readonly kind: 'snapshot'; readonly holdFor: number }
 
-export type WriteOp = Exclude<WorkloadOp, { kind: 'checkpoint' }>
+export type WriteOp = Exclude<WorkloadOp, { kind: 'checkpoint' | 'snapshot' }>
 
 export interface WorkloadSpec {
   readonly name: string
@@ -66,7 +71,8 @@ export function makeWorkload(spec: WorkloadSpec): Workload {
           )
         }
         ops.push({ kind: 'batch', ops: batch })
-      } else ops.push({ kind: 'checkpoint' })
+      } else if (prng.int(2) === 0) ops.push({ kind: 'checkpoint' })
+      else ops.push({ kind: 'snapshot', holdFor: 1 + prng.int(8) })
     }
     writers.push(ops)
   }
@@ -101,24 +107,51 @@ function issue(db: Db, op: WriteOp): Promise<void> {
  */
 export async function runWorkload(db: Db, workload: Workload, log: RunLog, isExpected: (error: unknown) => boolean): Promise<void> {
   const writers = workload.writers.map(async (ops) => {
-    for (const op of ops) {
-      try {
-        if (op.kind === 'checkpoint') {
-          await db.checkpoint()
-          continue
+    const held: HeldSnapshot[] = []
+    try {
+      for (const op of ops) {
+        if (op.kind === 'checkpoint') await db.checkpoint()
+        else if (op.kind === 'snapshot') {
+          const snapshot = db.snapshot()
+          held.push({ snapshot, entries: await entriesOf(snapshot), remaining: op.holdFor })
+        } else {
+          const index = log.issued.length
+          log.issued.push(op)
+          await issue(db, op)
+          log.acknowledged.add(index)
         }
-        const index = log.issued.length
-        log.issued.push(op)
-        await issue(db, op)
-        log.acknowledged.add(index)
-      } catch (error) {
-        if (!isExpected(error)) log.unexpected.push(error)
-        return
+        for (const hold of held) hold.remaining--
+        while (held[0] !== undefined && held[0].remaining <= 0) await releaseSnapshot(held.shift()!, log)
       }
+      while (held[0] !== undefined) await releaseSnapshot(held.shift()!, log)
+    } catch (error) {
+      if (!isExpected(error)) log.unexpected.push(error)
+      for (const hold of held) hold.snapshot.close()
     }
   })
   await Promise.all(writers)
 }
+
+interface HeldSnapshot {
+  readonly snapshot: Snapshot
+  /** What it showed when taken: it must show exactly this until closed, whatever was written meanwhile. */
+  readonly entries: string
+  remaining: number
+}
+
+async function entriesOf(snapshot: Snapshot): Promise<string> {
+  const out: string[] = []
+  for await (const [key, value] of snapshot.scan()) out.push(`${decoder.decode(key)}=${decoder.decode(value)}`)
+  return out.join('\n')
+}
+
+async function releaseSnapshot(hold: HeldSnapshot, log: RunLog): Promise<void> {
+  const entries = await entriesOf(hold.snapshot)
+  hold.snapshot.close()
+  if (entries !== hold.entries) log.unexpected.push(new Error('a snapshot changed while it was open'))
+}
+
+const decoder = new TextDecoder()
 
 /** The model: a map from key to value after applying `ops` in order. */
 export type Model = Map<string, string>

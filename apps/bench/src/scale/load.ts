@@ -1,0 +1,83 @@
+import { performance } from 'node:perf_hooks'
+import type { Db } from '@tinydb/engine'
+import { keyOf, randomIndexes, valueOf } from '../compare/keys.js'
+
+/** Peak resident set size seen by `sample()`, and the process's own high-water mark. */
+export class RssMeter {
+  private peakBytes = 0
+
+  sample(): void {
+    const rss = process.memoryUsage.rss()
+    if (rss > this.peakBytes) this.peakBytes = rss
+  }
+
+  get peakMb(): number {
+    return this.peakBytes / 2 ** 20
+  }
+}
+
+export interface LoadPhase {
+  /** Keys in the store at the end of the phase. */
+  readonly keys: number
+  readonly opsPerSec: number
+  readonly seconds: number
+}
+
+/**
+ * Puts keys `[from, to)` (16-byte `keyOf`, 128-byte `valueOf`) in durable batches of `batchSize`,
+ * one batch awaited at a time, as a bulk import would. Reports progress on stderr every ~5 s.
+ */
+export async function load(db: Db, from: number, to: number, batchSize: number, rss: RssMeter): Promise<LoadPhase> {
+  const started = performance.now()
+  let reported = started
+  for (let at = from; at < to; at += batchSize) {
+    const end = Math.min(at + batchSize, to)
+    const batch = []
+    for (let i = at; i < end; i++) batch.push({ type: 'put' as const, key: keyOf(i), value: valueOf(i) })
+    await db.batch(batch)
+    rss.sample()
+    const now = performance.now()
+    if (now - reported > 5000) {
+      reported = now
+      process.stderr.write(`  loaded ${end.toLocaleString('en-US')} keys, ${Math.round((end - from) / ((now - started) / 1000)).toLocaleString('en-US')} puts/s\n`)
+    }
+  }
+  const seconds = (performance.now() - started) / 1000
+  return { keys: to, opsPerSec: (to - from) / seconds, seconds }
+}
+
+export interface GetPhase {
+  /** The gets read keys among the first `keys` written. */
+  readonly keys: number
+  readonly opsPerSec: number
+  /** Share of page reads served by the engine's cache, over the warm-up and the timed gets. */
+  readonly cacheHitRatio: number
+}
+
+/**
+ * `count` random point reads of keys among the first `keys` written (all present), after an
+ * untimed warm-up of a tenth as many. The keys are made before the clock starts, packed in one
+ * buffer, so the timed loop is the store's work only.
+ *
+ * `db.stats()` is read only before the warm-up and after the clock stops: it walks the whole tree
+ * (for `tree.depth`), which would fill the page cache with the walk's pages.
+ */
+export function randomGets(db: Db, keys: number, count: number, seed: number, rss: RssMeter): GetPhase {
+  const warmUp = Math.ceil(count / 10)
+  const order = randomIndexes(warmUp + count, keys, seed)
+  const packed = Buffer.allocUnsafe(order.length * 16)
+  for (let i = 0; i < order.length; i++) keyOf(order[i]!).copy(packed, i * 16)
+  const keyAt = (i: number): Uint8Array => packed.subarray(i * 16, i * 16 + 16)
+  const before = db.stats().cache
+  for (let i = 0; i < warmUp; i++) db.getSync(keyAt(i))
+  const started = performance.now()
+  let found = 0
+  for (let i = warmUp; i < order.length; i++) if (db.getSync(keyAt(i)) !== undefined) found++
+  const seconds = (performance.now() - started) / 1000
+  rss.sample()
+  if (found !== count) throw new Error(`scale: found ${found} of ${count} keys`)
+  const after = db.stats().cache
+  const hits = after.hits - before.hits
+  const misses = after.misses - before.misses
+  return { keys, opsPerSec: count / seconds, cacheHitRatio: hits / Math.max(1, hits + misses) }
+}

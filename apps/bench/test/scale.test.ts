@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// Runs the built `scale` command with tiny counts: it proves the plumbing (load, gets, latency
+// variants, JSON, tables), never a timing.
+const MAIN = fileURLToPath(new URL('../dist/scale/main.js', import.meta.url))
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tinydb-scale-test-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('scale', () => {
+  it('is built', () => {
+    expect(existsSync(MAIN), `${MAIN} missing: run pnpm build`).toBe(true)
+  })
+
+  it('loads, reads at both sizes, measures latency with and without checkpoints, and reports it all', async () => {
+    const json = join(dir, 'scale.json')
+    const args = ['--keys', '3000', '--batch', '500', '--gets', '500', '--latency-runs', '1', '--latency-keys', '2000', '--latency-puts', '640']
+    const child = spawnSync(process.execPath, [MAIN, ...args, '--dir', dir, '--json', json], { encoding: 'utf8', cwd: dir })
+    const output = `${child.stdout}${child.stderr}`
+    expect(child.status, output).toBe(0)
+    const report = JSON.parse(await readFile(json, 'utf8')) as {
+      scale: { loadAll: { opsPerSec: number }; getsSmall: { keys: number; opsPerSec: number }; getsAll: { keys: number; opsPerSec: number }; maxRssMb: number; dataFileMb: number }
+      latency: Record<string, { p99Ms: number; checkpoints: number }[]>
+    }
+    expect([report.scale.getsSmall.keys, report.scale.getsAll.keys]).toEqual([3000, 3000])
+    for (const figure of [report.scale.loadAll.opsPerSec, report.scale.getsAll.opsPerSec, report.scale.maxRssMb, report.scale.dataFileMb]) expect(figure).toBeGreaterThan(0)
+    expect(report.latency['no checkpoints']?.[0]?.checkpoints).toBe(0)
+    expect(report.latency['checkpoints']?.[0]?.p99Ms).toBeGreaterThan(0)
+    expect(output).toContain('| gets at 3,000 ÷ gets at 3,000 |')
+    expect(output).toMatch(/p99 with checkpoints ÷ p99 without: \d+\.\d+×/)
+    // The store directories are gone: the command cleans up after itself.
+    expect((await import('node:fs')).readdirSync(dir).filter((name) => name.startsWith('tinydb-scale-'))).toEqual([])
+  })
+})
