@@ -1,22 +1,12 @@
-import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MAIN, seed, withTempDir } from './cli.js'
+import { onTerminal } from './terminal.js'
 
 /**
- * The bars of compact, backup, check and bench on a real terminal (util-linux `script` gives the
- * command a pseudo-terminal), and none under CI. Piped runs stay quiet: compact-backup.test.ts and
- * the other command tests require an empty stderr.
+ * The bars of compact, backup, check and bench on a real terminal, and none under CI. Piped runs
+ * stay quiet: compact-backup.test.ts and the other command tests require an empty stderr.
  */
-function onTerminal(shellCommand: string, env: Record<string, string>): Promise<string> {
-  const { CI: _ci, NO_COLOR: _noColor, TINYDB_DIR: _dir, ...inherited } = process.env
-  return new Promise((resolve, reject) => {
-    execFile('script', ['-qec', shellCommand, '/dev/null'], { env: { ...inherited, ...env }, encoding: 'utf8', timeout: 60_000 }, (error, stdout) => {
-      if (error !== null) reject(new Error(`script (util-linux) failed: ${error.message}`))
-      else resolve(stdout)
-    })
-  })
-}
 
 const CYAN = '\u001b[36m'
 const ENTRIES = Array.from({ length: 1500 }, (_, i) => [`k${String(i).padStart(4, '0')}`, 'v'.repeat(50)] as const)

@@ -1,22 +1,10 @@
-import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MAIN, withTempDir } from './cli.js'
+import { onTerminal } from './terminal.js'
 
-/**
- * The bar itself, on a real terminal: util-linux `script` runs the command on a pseudo-terminal and
- * copies what it drew to our pipe. (The decision alone is tested in progress.test.ts.)
- */
-function onTerminal(shellCommand: string, env: Record<string, string>): Promise<string> {
-  const { CI: _ci, NO_COLOR: _noColor, TINYDB_DIR: _dir, ...inherited } = process.env
-  return new Promise((resolve, reject) => {
-    execFile('script', ['-qec', shellCommand, '/dev/null'], { env: { ...inherited, ...env }, encoding: 'utf8', timeout: 60_000 }, (error, stdout) => {
-      if (error !== null) reject(new Error(`script (util-linux) failed: ${error.message}`))
-      else resolve(stdout)
-    })
-  })
-}
+/** The bar itself, on a real terminal. (The decision alone is tested in progress.test.ts.) */
 
 const CYAN = '\u001b[36m'
 const ENTRIES = Array.from({ length: 50 }, (_, i) => JSON.stringify({ key: `k${i}`, value: 'v' })).join('\n')

@@ -218,7 +218,7 @@ export class TinyDb implements Db {
       freePages: pagerStats.freePages,
       dirtyPages: pagerStats.dirtyPages,
       cache: { pages: pagerStats.cachedPages, hits: pagerStats.cacheHits, misses: pagerStats.cacheMisses },
-      tree: { depth: tree.stats().depth, rootPageId: tree.rootPageId },
+      tree: { depth: tree.depth(), rootPageId: tree.rootPageId },
       wal: {
         nextLsn: wal.nextLsn,
         appliedLsn: this.appliedLsn,

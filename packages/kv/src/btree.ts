@@ -8,7 +8,7 @@ import { treeLimits, type TreeLimits } from './limits.js'
 import { containsKey, lookupValue } from './lookup.js'
 import { TreeWriter } from './mutate.js'
 import { TreeSnapshot } from './snapshot.js'
-import { treeStats, type TreeStats } from './stats.js'
+import { treeDepth, treeStats, type TreeStats } from './stats.js'
 
 export interface BTreeOptions {
   /** Named in CORRUPTION errors (the pager's data file, say); defaults to `btree`. */
@@ -114,7 +114,13 @@ export class BTree {
     return checkTree(this.context, this.writer.root)
   }
 
+  /** Walks every branch and leaf: proportional to the tree's size. */
   stats(): TreeStats {
     return treeStats(this.context, this.writer.root)
+  }
+
+  /** Levels from the root to the leaves (0 when empty), reading one page per level. */
+  depth(): number {
+    return treeDepth(this.context, this.writer.root)
   }
 }

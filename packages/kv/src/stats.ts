@@ -25,6 +25,20 @@ export function treeStats(context: TreeContext, rootPageId: number): TreeStats {
   return totals
 }
 
+/**
+ * Levels from the root to the leaves, reading one page per level (the leftmost path): every leaf
+ * is at the same depth, so this is the tree's depth without the full walk of `treeStats`.
+ */
+export function treeDepth(context: TreeContext, rootPageId: number): number {
+  let depth = 0
+  for (let pageId = rootPageId; pageId !== 0; ) {
+    if (++depth > MAX_TREE_DEPTH) throw context.corruption(pageId, `tree deeper than ${MAX_TREE_DEPTH} levels`)
+    const page = context.readNode(pageId)
+    pageId = page.type === BRANCH_PAGE_TYPE ? branchChildAt(page.body, 0) : 0
+  }
+  return depth
+}
+
 interface Totals {
   depth: number
   leafPages: number

@@ -45,6 +45,7 @@ describe('BTree basics', () => {
     expect(tree.cursor().next()).toBeUndefined()
     expect(tree.check()).toEqual({ reachablePages: [], keyCount: 0, depth: 0, problems: [] })
     expect(tree.stats()).toEqual({ depth: 0, leafPages: 0, branchPages: 0, overflowPages: 0, keyCount: 0 })
+    expect(tree.depth()).toBe(0)
     expect(tree.version).toBe(0)
   })
 
@@ -53,6 +54,7 @@ describe('BTree basics', () => {
     const tree = new BTree(pager, 0)
     for (let i = 0; i < 2000; i++) tree.put(key(i), filled(i % 50, i))
     expect(tree.stats().depth).toBeGreaterThanOrEqual(3)
+    expect(tree.depth()).toBe(tree.stats().depth)
     expectSoundTree(tree, pager)
     for (let i = 0; i < 2000; i += 3) tree.put(key(i), filled(20, -i))
     for (let i = 0; i < 2000; i++) {
@@ -73,8 +75,10 @@ describe('BTree basics', () => {
     const order = Array.from({ length: 5000 }, (_, i) => (i * 7919) % 5000)
     for (const i of order) tree.put(key(i), filled(12, i))
     const full = tree.stats()
+    expect(tree.depth()).toBe(full.depth)
     for (const i of order) if (i % 10 !== 0) tree.del(key(i))
     const thinned = tree.stats()
+    expect(tree.depth()).toBe(thinned.depth)
     expectSoundTree(tree, pager)
     // 500 entries of 2 + 7 + 9 + 12 bytes need about 31 leaves when full; a tree that freed only
     // empty pages would still have hundreds. Pages at least a quarter full bound it at 4x.
