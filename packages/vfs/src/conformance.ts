@@ -130,6 +130,14 @@ export function vfsConformance(t: ConformanceApi, factory: () => Promise<VfsFixt
       expect(await readAll(vfs, `${dir}/f`)).toBe('durable')
     })
 
+    it('a dsync handle reads and writes like any other', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true, dsync: true })
+      await file.write(bytes('durable at once'), 0)
+      await file.write(bytes('D'), 0)
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('Durable at once')
+    })
+
     it('two handles on one file see each other’s writes', async (vfs, dir) => {
       const first = await vfs.open(`${dir}/f`, { create: true })
       const second = await vfs.open(`${dir}/f`)

@@ -92,7 +92,9 @@ class NodeFile implements VfsFile {
 export class NodeVfs implements Vfs {
   async open(path: string, options: OpenOptions = {}): Promise<VfsFile> {
     try {
-      const handle = await fsp.open(path, options.create === true ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR, 0o644)
+      const flags =
+        fs.constants.O_RDWR | (options.create === true ? fs.constants.O_CREAT : 0) | (options.dsync === true ? fs.constants.O_DSYNC : 0)
+      const handle = await fsp.open(path, flags, 0o644)
       return new NodeFile(path, handle)
     } catch (error) {
       throw ioError('open', path, error)

@@ -31,6 +31,8 @@ export class SimFile implements VfsFile {
     private readonly normalizedPath: string,
     private readonly node: FileNode,
     private readonly host: SimHost,
+    /** Opened with `dsync`: each write is followed by the sync it implies, a crash point of its own. */
+    private readonly dsync = false,
   ) {
     this.boot = host.currentBoot()
   }
@@ -50,6 +52,9 @@ export class SimFile implements VfsFile {
     this.enter('write', true, 'write')
     this.node.write(buffer, position, this.host.nextSeq())
     if (this.node.pending.length > 0) this.host.dirty.add(this.node)
+    // O_DSYNC: the bytes are durable before the write returns. A crash (or an injected sync fault)
+    // between the two leaves them as a crash during an O_DSYNC write can: volatile, torn or lost.
+    if (this.dsync) await this.sync()
   }
 
   async size(): Promise<number> {

@@ -212,12 +212,13 @@ export class SimVfs implements Vfs {
     const creates = options.create === true && existing === undefined
     this.fail('open', path, this.admit('open', [normalized], creates, 'open'))
     if (existing?.kind === 'dir') throw errno('EISDIR', 'open', path)
-    if (existing !== undefined) return new SimFile(path, normalized, existing, this.host)
+    const dsync = options.dsync === true
+    if (existing !== undefined) return new SimFile(path, normalized, existing, this.host, dsync)
     if (options.create !== true) throw errno('ENOENT', 'open', path)
     const { dir, name } = this.parent('open', path, normalized)
     const file = new FileNode()
     this.journal.record({ dir, name, node: file })
-    return new SimFile(path, normalized, file, this.host)
+    return new SimFile(path, normalized, file, this.host, dsync)
   }
 
   async exists(path: string): Promise<boolean> {

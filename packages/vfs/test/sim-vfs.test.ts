@@ -30,6 +30,22 @@ describe('SimVfs: file content durability', () => {
     expect(vfs.readDurable('/db/f')).toEqual(bytes('synced'))
   })
 
+  it('makes each write through a dsync handle durable when it resolves; a sync fault fails the write', async () => {
+    const vfs = await machine()
+    await put(vfs, '/db/f', '', { sync: true })
+    await vfs.syncDir('/db')
+    const file = await vfs.open('/db/f', { dsync: true })
+    await file.write(bytes('kept'), 0)
+    vfs.crash()
+    expect(await slurp(vfs, '/db/f')).toBe('kept')
+    const again = await vfs.open('/db/f', { dsync: true })
+    vfs.injectFault({ operation: 'sync', path: /\/db\/f$/, error: 'EIO' })
+    await expect(again.write(bytes('gone'), 0)).rejects.toMatchObject({ code: 'IO' })
+    vfs.crash()
+    // Like a failed fdatasync: the write it did not flush is lost for good, not retried.
+    expect(await slurp(vfs, '/db/f')).toBe('kept')
+  })
+
   it('makes the size durable with sync only: an unsynced truncate reverts', async () => {
     const vfs = await machine()
     const file = await put(vfs, '/db/f', 'abcdef', { sync: true })

@@ -119,7 +119,7 @@ describe('group commit', () => {
     const before = counting.syncs
     const lsns = await Promise.all(Array.from({ length: 100 }, (_, i) => wal.append(payloadFor(i + 2, 50))))
     expect(lsns).toEqual(Array.from({ length: 100 }, (_, i) => i + 2))
-    // All 100 were issued in one tick: one group, one write, one fdatasync of the segment (the
+    // All 100 were issued in one tick: one group, one durable (O_DSYNC) write of the segment (the
     // spare prepared in the background may sync too).
     expect(counting.syncsOf(segmentFiles(dir)[0] as string, before)).toBe(1)
     await wal.close()

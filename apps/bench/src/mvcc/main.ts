@@ -4,7 +4,7 @@
  * and run. Reads never wait for the writer's fdatasync: `getSync` reads the tree the last durable
  * write left, and a snapshot reads frozen pages the writer copies around.
  *
- *   node apps/bench/dist/mvcc/main.js [--keys 100000] [--seconds 2] [--dir DIR]
+ *   node apps/bench/dist/mvcc/main.js [--keys 100000] [--seconds 2] [--dir DIR] [--durability sync|none]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -30,12 +30,19 @@ interface Phase {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { keys: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '2' }, dir: { type: 'string' } },
+    options: {
+      keys: { type: 'string', default: '100000' },
+      seconds: { type: 'string', default: '2' },
+      dir: { type: 'string' },
+      // 'none' shows how much of the readers' slowdown is the fdatasync itself (the kernel's work).
+      durability: { type: 'string', default: 'sync' },
+    },
   })
   const keys = Number(values.keys)
   const seconds = Number(values.seconds)
   const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'tinydb-mvcc-')))
-  const db = await open(dir)
+  const durability = values.durability === 'none' ? 'none' : 'sync'
+  const db = await open(dir, { durability })
   try {
     for (let at = 0; at < keys; at += LOAD_BATCH) {
       const batch = []
@@ -61,7 +68,7 @@ async function main(): Promise<void> {
     const phases = samples.map(median)
     const writerAlone = await writeAlone(db, keys, seconds)
     const base = phases[0]!.readsPerSecond
-    console.log(`mvcc: ${keys} keys (16 B keys, 128 B values), median of ${ROUNDS} rounds of ${seconds} s per phase, Node ${process.version}`)
+    console.log(`mvcc: ${keys} keys (16 B keys, 128 B values), durability ${durability}, median of ${ROUNDS} rounds of ${seconds} s per phase, Node ${process.version}`)
     console.log('| phase | gets/s | ÷ no writer | writer puts/s |')
     console.log('|---|---:|---:|---:|')
     for (const phase of phases) {

@@ -2,7 +2,8 @@ import { NodeVfs, type OpenOptions, type Vfs, type VfsFile, type VfsLock } from 
 
 /**
  * A Vfs over the real disk (NodeVfs) that counts file syncs, writes and directory syncs, for the
- * group-commit tests. Fault injection and crashes are SimVfs's job.
+ * group-commit tests. A write through a `dsync` handle counts as a write and a sync (it is both, in
+ * one call). Fault injection and crashes are SimVfs's job.
  */
 export class CountingVfs implements Vfs {
   syncs = 0
@@ -21,7 +22,7 @@ export class CountingVfs implements Vfs {
 
   async open(path: string, options?: OpenOptions): Promise<VfsFile> {
     if (options?.create === true && !(await this.inner.exists(path))) this.creates++
-    return new CountingFile(await this.inner.open(path, options), this)
+    return new CountingFile(await this.inner.open(path, options), this, options?.dsync === true)
   }
 
   exists(path: string): Promise<boolean> {
@@ -58,6 +59,7 @@ class CountingFile implements VfsFile {
   constructor(
     private readonly inner: VfsFile,
     private readonly vfs: CountingVfs,
+    private readonly dsync: boolean,
   ) {}
 
   get path(): string {
@@ -75,6 +77,10 @@ class CountingFile implements VfsFile {
   async write(buffer: Uint8Array, position: number): Promise<void> {
     this.vfs.writes++
     await this.inner.write(buffer, position)
+    if (this.dsync) {
+      this.vfs.syncs++
+      this.vfs.syncedPaths.push(this.inner.path)
+    }
   }
 
   size(): Promise<number> {
