@@ -1,31 +1,30 @@
 /**
  * What a lone durable commit costs, and where (perf issue 3, W1). Two measurements in one run:
  *
- * 1. The disk path, raw: a 184-byte frame appended to a preallocated file, awaited one at a time,
- *    three ways — an async write then an async fdatasync (two trips through Node's thread pool),
- *    one async write through an O_DSYNC handle (one trip: what the log does), and synchronous
- *    write + fdatasync on the main thread (no thread pool: SQLite's path, which blocks every other
- *    piece of JavaScript for the flush).
- * 2. TinyDB's W1 — 2,000 awaited puts — three times in one process: the first round pays for V8
+ * 1. The disk path, raw: one W1 log frame (`FLOOR_RECORD_SIZE`) appended to a preallocated file
+ *    (`FloorFile`), awaited one at a time, three ways — a write then an fdatasync (two trips through
+ *    Node's thread pool: compare's floor), one write through an O_DSYNC handle (one trip: what the
+ *    log does), and synchronous write + fdatasync on the main thread (no thread pool: SQLite's
+ *    path, which blocks every other piece of JavaScript for the flush).
+ * 2. TinyDB's W1 — 2,000 awaited puts — several times in one process: the first round pays for V8
  *    compiling the put path, the later ones show the steady state.
  *
  *   node apps/bench/dist/commit-path/main.js [--puts 2000] [--rounds 3] [--dir DIR]
  */
 import * as fs from 'node:fs'
-import { mkdtemp, open as openFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { open } from '@tinydb/engine'
+import { NodeVfs } from '@tinydb/vfs'
+import { FLOOR_RECORD_SIZE } from '../compare/floor.js'
 import { keyOf, valueOf } from '../compare/keys.js'
+import { percentile } from '../compare/workloads.js'
+import { FloorFile } from '../floor.js'
 
-const FRAME_SIZE = 184
-const FILE_SIZE = 8 * 1024 * 1024
-
-interface Line {
-  readonly name: string
-  readonly latencies: number[]
-}
+const CAPACITY = 8 * 1024 * 1024
+const vfs = new NodeVfs()
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -36,90 +35,67 @@ async function main(): Promise<void> {
   const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'tinydb-commit-path-')))
   try {
     console.log(`commit path: ${puts} awaited commits per line, Node ${process.version}`)
-    const lines: Line[] = []
-    for (let round = 0; round < 2; round++) {
-      lines.push({ name: `raw: async write + fdatasync (round ${round + 1})`, latencies: await rawTwoCalls(join(dir, 'two'), puts) })
-      lines.push({ name: `raw: one O_DSYNC write (round ${round + 1})`, latencies: await rawDsync(join(dir, 'dsync'), puts) })
-      lines.push({ name: `raw: sync write + fdatasync on the main thread (round ${round + 1})`, latencies: await rawSynchronous(join(dir, 'sync'), puts) })
+    console.log('| line | ops/s | p50 ms | p99 ms | p99.9 ms |')
+    console.log('|---|---:|---:|---:|---:|')
+    for (let round = 1; round <= 2; round++) {
+      printLine(`raw: async write + fdatasync (round ${round})`, await timed(puts, await floorAppend(join(dir, 'two'), false)))
+      printLine(`raw: one O_DSYNC write (round ${round})`, await timed(puts, await floorAppend(join(dir, 'dsync'), true)))
+      printLine(`raw: sync write + fdatasync on the main thread (round ${round})`, await timed(puts, await synchronousAppend(join(dir, 'sync'))))
     }
     const db = await open(join(dir, 'store'))
     try {
-      for (let round = 0; round < rounds; round++) {
-        const latencies: number[] = []
-        for (let i = 0; i < puts; i++) {
-          const index = round * puts + i
-          const started = performance.now()
+      let index = 0
+      for (let round = 1; round <= rounds; round++) {
+        printLine(`tinydb W1, round ${round} in one process`, await timed(puts, async () => {
           await db.put(keyOf(index), valueOf(index))
-          latencies.push(performance.now() - started)
-        }
-        lines.push({ name: `tinydb W1, round ${round + 1} in one process`, latencies })
+          index++
+        }))
       }
     } finally {
       await db.close()
-    }
-    console.log('| line | ops/s | p50 ms | p99 ms | p99.9 ms |')
-    console.log('|---|---:|---:|---:|---:|')
-    for (const { name, latencies } of lines) {
-      const sorted = [...latencies].sort((a, b) => a - b)
-      const at = (q: number): string => sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3)
-      const total = latencies.reduce((sum, latency) => sum + latency, 0)
-      console.log(`| ${name} | ${Math.round(latencies.length / (total / 1000)).toLocaleString('en-US')} | ${at(0.5)} | ${at(0.99)} | ${at(0.999)} |`)
     }
   } finally {
     if (values.dir === undefined) await rm(dir, { recursive: true, force: true })
   }
 }
 
-async function preallocate(path: string): Promise<void> {
-  const file = await openFile(path, 'w')
-  await file.write(Buffer.alloc(FILE_SIZE))
-  await file.sync()
-  await file.close()
-}
-
-async function rawTwoCalls(path: string, count: number): Promise<number[]> {
-  await preallocate(path)
-  const file = await openFile(path, 'r+')
-  const frame = Buffer.alloc(FRAME_SIZE, 7)
-  const latencies: number[] = []
+/** Latencies of `count` awaited calls of `commit`, after which `commit.close` (if any) runs. */
+async function timed(count: number, commit: (() => Promise<void>) & { close?: () => Promise<void> }): Promise<Float64Array> {
+  const latencies = new Float64Array(count)
   for (let i = 0; i < count; i++) {
     const started = performance.now()
-    await file.write(frame, 0, FRAME_SIZE, i * FRAME_SIZE)
-    await file.datasync()
-    latencies.push(performance.now() - started)
+    await commit()
+    latencies[i] = performance.now() - started
   }
-  await file.close()
+  await commit.close?.()
   return latencies
 }
 
-async function rawDsync(path: string, count: number): Promise<number[]> {
-  await preallocate(path)
-  const file = await openFile(path, fs.constants.O_RDWR | fs.constants.O_DSYNC)
-  const frame = Buffer.alloc(FRAME_SIZE, 7)
-  const latencies: number[] = []
-  for (let i = 0; i < count; i++) {
-    const started = performance.now()
-    await file.write(frame, 0, FRAME_SIZE, i * FRAME_SIZE)
-    latencies.push(performance.now() - started)
-  }
-  await file.close()
-  return latencies
+function printLine(name: string, latencies: Float64Array): void {
+  const total = latencies.reduce((sum, latency) => sum + latency, 0)
+  const ms = (fraction: number): string => percentile(latencies, fraction).toFixed(3)
+  console.log(`| ${name} | ${Math.round(latencies.length / (total / 1000)).toLocaleString('en-US')} | ${ms(0.5)} | ${ms(0.99)} | ${ms(0.999)} |`)
 }
 
-async function rawSynchronous(path: string, count: number): Promise<number[]> {
-  await preallocate(path)
+async function floorAppend(path: string, dsync: boolean): Promise<(() => Promise<void>) & { close: () => Promise<void> }> {
+  const floor = await FloorFile.open(vfs, path, CAPACITY, { dsync })
+  const frame = new Uint8Array(FLOOR_RECORD_SIZE).fill(0x61)
+  return Object.assign(() => floor.append(frame), { close: () => floor.close() })
+}
+
+/** The same append with synchronous calls on the main thread (the file preallocated as FloorFile does). */
+async function synchronousAppend(path: string): Promise<(() => Promise<void>) & { close: () => Promise<void> }> {
+  await (await FloorFile.open(vfs, path, CAPACITY)).close()
   const fd = fs.openSync(path, 'r+')
-  const frame = Buffer.alloc(FRAME_SIZE, 7)
-  const latencies: number[] = []
-  for (let i = 0; i < count; i++) {
-    const started = performance.now()
-    fs.writeSync(fd, frame, 0, FRAME_SIZE, i * FRAME_SIZE)
+  const frame = new Uint8Array(FLOOR_RECORD_SIZE).fill(0x61)
+  let offset = 0
+  const append = async (): Promise<void> => {
+    if (offset + frame.length > CAPACITY) offset = 0
+    fs.writeSync(fd, frame, 0, frame.length, offset)
     fs.fdatasyncSync(fd)
-    latencies.push(performance.now() - started)
-    await Promise.resolve() // an awaited commit, like the others
+    offset += frame.length
   }
-  fs.closeSync(fd)
-  return latencies
+  return Object.assign(append, { close: async () => fs.closeSync(fd) })
 }
 
 await main()
