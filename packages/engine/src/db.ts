@@ -133,14 +133,8 @@ export class TinyDb implements Db {
     const tree = this.parts.tree.snapshot()
     const id = this.snapshots.add(tree, 'scan')
     const release = (): void => this.snapshots.release(id)
-    let cursor
-    try {
-      cursor = tree.cursor(range)
-    } catch (error) {
-      release()
-      throw error
-    }
-    const iterator = new ScanIterator(cursor, limit, () => this.assertReadable(), () => {
+    // toKeyRange has checked the bounds and the snapshot is new: creating the cursor cannot throw.
+    const iterator = new ScanIterator(tree.cursor(range), limit, () => this.assertReadable(), () => {
       abandonedScans.unregister(iterator)
       release()
     })

@@ -38,10 +38,6 @@ export class TreeSnapshot implements CursorSource {
     return this.retention.retainedPages
   }
 
-  get isReleased(): boolean {
-    return this.released
-  }
-
   get(key: Uint8Array): Uint8Array | undefined {
     assertKey(key)
     this.assertLive()

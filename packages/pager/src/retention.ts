@@ -74,11 +74,6 @@ export class Retentions {
     return retention
   }
 
-  /** Retained pages per live retention, oldest first. */
-  retainedPagesPerRetention(): number[] {
-    return this.live.map((retention) => retention.held.length)
-  }
-
   /**
    * The current structure freed `pageId`: when a retention is live, it now holds the page. Returns
    * whether one does.
@@ -89,10 +84,6 @@ export class Retentions {
     newest.held.push(pageId)
     this.holder.set(pageId, newest)
     return true
-  }
-
-  isHeld(pageId: number): boolean {
-    return this.holder.has(pageId)
   }
 
   /**
