@@ -69,7 +69,7 @@ export async function compact(dir: string, options: CompactOptions = {}): Promis
       try {
         recovered = await recover({ pager, wal, dataPath: layout.dataPath, walDir: layout.walDir, created: false })
         const { report, tree } = recovered
-        if (report.lastLsn !== pager.meta.checkpointLsn || pager.stats().dirtyPages > 0) {
+        if (report.lastLsn !== pager.meta.checkpointLsn || pager.dirtyPages > 0) {
           await checkpoint({ pager, wal, tree }, report.lastLsn)
         }
       } catch (error) {

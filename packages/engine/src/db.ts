@@ -318,14 +318,14 @@ export class TinyDb implements Db {
   }
 
   private dirtyBytes(): number {
-    return this.parts.pager.stats().dirtyPages * this.parts.pager.pageSize
+    return this.parts.pager.dirtyPages * this.parts.pager.pageSize
   }
 
   private async runCheckpoint(): Promise<void> {
     while (this.runningCheckpoint !== undefined) await this.runningCheckpoint.catch(() => undefined)
     if (this.failure !== undefined) throw this.failure
     const { pager, wal, tree } = this.parts
-    if (this.appliedLsn === pager.meta.checkpointLsn && pager.stats().dirtyPages === 0) return
+    if (this.appliedLsn === pager.meta.checkpointLsn && pager.dirtyPages === 0) return
     const running = checkpoint({ pager, wal, tree }, this.appliedLsn).then(
       () => {
         this.checkpointsCompleted++

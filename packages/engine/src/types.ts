@@ -1,4 +1,5 @@
 import type { Vfs } from '@tinydb/vfs'
+import type { CommitWrites } from '@tinydb/wal'
 import type { RecoveryReport, CheckOptions, CheckReport } from '@tinydb/recovery'
 import type { BackupProgress, BackupReport } from './backup.js'
 
@@ -25,6 +26,15 @@ export interface OpenOptions {
   readonly checkpointThreshold?: number
   /** Size of one log segment file. Default 8 MiB. */
   readonly walSegmentSize?: number
+  /**
+   * Where a commit's log write waits for the disk (`@tinydb/wal` README, "Commit writes"): 'auto'
+   * blocks the JavaScript thread for a lone writer's commit while the disk takes under 1 ms for it —
+   * faster than a thread-pool round trip — and uses the thread pool otherwise; 'inline' always
+   * blocks (nothing else in the process runs during each device flush); 'thread-pool' never does.
+   * Durability is the same in every mode. Default: 'auto' with the default `vfs`; 'thread-pool'
+   * when `vfs` is given ('auto' measures time, which on a `SimVfs` would make runs unrepeatable).
+   */
+  readonly commitWrites?: CommitWrites
   /** The I/O port; defaults to the real file system. Tests pass a `SimVfs`. */
   readonly vfs?: Vfs
   /**

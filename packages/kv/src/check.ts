@@ -84,8 +84,11 @@ class TreeWalk {
   /** Walks the subtree at `pageId`, whose keys must lie in [lower, upper). */
   *node(pageId: number, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): Steps {
     if (level >= MAX_TREE_DEPTH) return this.problem(pageId, `tree deeper than ${MAX_TREE_DEPTH} levels`)
-    const page = this.visit(pageId)
+    const readable = this.visit(pageId)
     yield this.reachable.length
+    // Read again after the step: the caller may have read other pages meanwhile, and a page is
+    // valid only until the pager's next read (see Page.body).
+    const page = readable ? this.read(pageId) : undefined
     if (page === undefined) return
     if (page.type === LEAF_PAGE_TYPE) return yield* this.leaf(page, level, lower, upper)
     if (page.type === BRANCH_PAGE_TYPE) return yield* this.branch(page, level, lower, upper)
@@ -94,6 +97,7 @@ class TreeWalk {
 
   private *leaf(page: Page, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): Steps {
     const body = page.body
+    const leafId = page.id
     if (this.leafDepth < 0) this.leafDepth = level + 1
     else if (this.leafDepth !== level + 1) {
       this.problem(page.id, `leaf at depth ${level + 1}, other leaves at depth ${this.leafDepth}`)
@@ -103,6 +107,8 @@ class TreeWalk {
     const count = cellCount(body)
     if (count === 0) this.problem(page.id, level === 0 ? 'empty root leaf (the empty tree has root 0)' : 'empty leaf')
     this.keyCount += count
+    // Chains are walked after the loop: reading their pages may reuse this leaf's buffer.
+    const chains: number[] = []
     for (let i = 0; i < count; i++) {
       const offset = leafCellOffset(body, i)
       const keyStart = offset + LEAF_CELL_KEY_OFFSET
@@ -113,8 +119,9 @@ class TreeWalk {
       if (i === count - 1 && upper !== undefined && compareKeyWithBytes(upper, body, keyStart, keyLength) <= 0) {
         this.problem(page.id, 'last key is not below the separator after this leaf')
       }
-      if (leafIsOverflow(body, offset)) yield* this.overflowChain(page.id, leafOverflowPageId(body, offset), leafValueLength(body, offset))
+      if (leafIsOverflow(body, offset)) chains.push(leafOverflowPageId(body, offset), leafValueLength(body, offset))
     }
+    for (let i = 0; i < chains.length; i += 2) yield* this.overflowChain(leafId, chains[i]!, chains[i + 1]!)
   }
 
   private *branch(page: Page, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): Steps {
@@ -150,8 +157,9 @@ class TreeWalk {
     if (pages === 0) return this.problem(leafId, 'overflow reference for an empty value')
     let pageId = firstPageId
     for (let index = 0; index < pages; index++) {
-      const page = this.visit(pageId)
+      const readable = this.visit(pageId)
       yield this.reachable.length
+      const page = readable ? this.read(pageId) : undefined
       if (page === undefined) return
       if (page.type !== OVERFLOW_PAGE_TYPE) {
         return this.problem(pageId, `expected an overflow page (chain of leaf ${leafId}), found page type ${page.type}`)
@@ -162,14 +170,19 @@ class TreeWalk {
     }
   }
 
-  /** Marks the page reached and reads it; undefined when it was reached before or is unreadable. */
-  private visit(pageId: number): Page | undefined {
+  /** Marks the page reached and tries to read it; false when it was reached before or is unreadable. */
+  private visit(pageId: number): boolean {
     if (this.seen.has(pageId)) {
       this.problem(pageId, 'page reached twice')
-      return undefined
+      return false
     }
     this.seen.add(pageId)
     this.reachable.push(pageId)
+    return this.read(pageId) !== undefined
+  }
+
+  /** The page, or undefined (and a problem recorded) when the pager refuses to read it. */
+  private read(pageId: number): Page | undefined {
     try {
       return this.context.pager.read(pageId)
     } catch (error) {

@@ -11,9 +11,9 @@ import type { TreeContext } from './context.js'
 export function writablePageId(context: TreeContext, pageId: number): number {
   const pager = context.pager
   if (pager.isWritable(pageId)) return pageId
-  const source = context.readNode(pageId)
-  const copy = pager.allocate(source.type)
-  copy.body.set(source.body)
+  // Read again after the allocate: it may have reused the source's buffer (see Page.body).
+  const copy = pager.allocate(context.readNode(pageId).type)
+  copy.body.set(pager.read(pageId).body)
   pager.free(pageId)
   return copy.id
 }

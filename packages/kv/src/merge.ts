@@ -57,17 +57,19 @@ export function rebalanceChild(context: TreeContext, parentId: number, childInde
   return redistribute(context, parent, childIndex > 0 ? childIndex - 1 : childIndex)
 }
 
+/** `parent` is writable, so its body outlives the reads of its children (see Page.body). */
 function canMerge(context: TreeContext, parent: Uint8Array, leftIndex: number): boolean {
-  const left = context.readNode(branchChildAt(parent, leftIndex))
-  const right = context.readNode(branchChildAt(parent, leftIndex + 1))
-  if (left.type !== right.type) throw context.corruption(right.id, `sibling pages ${left.id} and ${right.id} differ in type`)
-  if (left.type === LEAF_PAGE_TYPE) {
-    return usedBytes(left.body) + usedBytes(right.body) <= context.bodySize - LEAF_HEADER_SIZE
-  }
+  const leftId = branchChildAt(parent, leftIndex)
+  const rightId = branchChildAt(parent, leftIndex + 1)
+  // What is needed of the left page is taken before reading the right one, which may reuse its buffer.
+  const left = context.readNode(leftId)
+  const leftType = left.type
+  const leftUsed = usedBytes(left.body)
+  const right = context.readNode(rightId)
+  if (leftType !== right.type) throw context.corruption(rightId, `sibling pages ${leftId} and ${rightId} differ in type`)
+  if (leftType === LEAF_PAGE_TYPE) return leftUsed + usedBytes(right.body) <= context.bodySize - LEAF_HEADER_SIZE
   const separatorLength = branchCellSize(parent, branchCellOffset(parent, leftIndex))
-  return (
-    usedBytes(left.body) + usedBytes(right.body) + separatorLength + SLOT_SIZE <= context.bodySize - BRANCH_HEADER_SIZE
-  )
+  return leftUsed + usedBytes(right.body) + separatorLength + SLOT_SIZE <= context.bodySize - BRANCH_HEADER_SIZE
 }
 
 /**

@@ -16,7 +16,11 @@ export interface CheckpointWrite {
   /** Ascending by id, no duplicates; every one at a location no durable meta references. */
   readonly pages: readonly CheckpointPage[]
   readonly meta: MetaRecord
-  /** Current size of the file in bytes. */
+  /**
+   * Bytes the file is known to hold at least (after an open, the durable checkpoint's pages; bytes
+   * past them are unreferenced, so cutting them when the file is set to cover `meta.pageCount`
+   * pages loses nothing).
+   */
   readonly fileSize: number
   /** Scratch space for coalescing adjacent pages into one write; a multiple of pageSize. */
   readonly staging: Uint8Array

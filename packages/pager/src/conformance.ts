@@ -1,3 +1,4 @@
+import { freeListConformance } from './conformance-free-list.js'
 import { runModelWorkload } from './conformance-model.js'
 import { retentionConformance } from './conformance-retention.js'
 import { asyncCodeOf, codeOf, describeBody, partitionProblems, stamp } from './conformance-support.js'
@@ -391,4 +392,5 @@ export function pagerConformance(t: ConformanceTest, factory: PagerFactory): voi
     }
   })
   retentionConformance(t, factory)
+  freeListConformance(t, factory)
 }

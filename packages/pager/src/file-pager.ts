@@ -3,6 +3,7 @@ import type { Vfs, VfsFile } from '@tinydb/vfs'
 import { writeCheckpoint } from './checkpoint-writer.js'
 import type { CheckpointPage } from './checkpoint-writer.js'
 import { openDataFile } from './data-file.js'
+import type { DataFile } from './data-file.js'
 import { FreePages } from './freelist.js'
 import { freeListPages, maxChainLength, planFreeList } from './freelist-plan.js'
 import type { MetaRecord } from './meta-format.js'
@@ -106,6 +107,8 @@ export class FilePager implements Pager {
   private cacheMisses = 0
   private pageReads = 0
   private pageWrites = 0
+  /** This open created the data file (it did not exist). */
+  readonly created: boolean
 
   /** Opens (or creates) the data file at `path` at its newest valid checkpoint. */
   static async open(vfs: Vfs, path: string, options: FilePagerOptions = {}): Promise<FilePager> {
@@ -115,34 +118,27 @@ export class FilePager implements Pager {
     if (!(cacheSize >= 0 && cacheSize <= Number.MAX_SAFE_INTEGER)) throw new TinyDbError('INVALID_ARGUMENT', `cacheSize must be >= 0 bytes, got ${cacheSize}`)
     const dataFile = await openDataFile(vfs, path, pageSize)
     const verify = options.verify ?? process.env['TINYDB_VERIFY'] === '1'
-    const pager = new FilePager(dataFile.file, dataFile.pageSize, dataFile.meta, dataFile.freeListPageIds, dataFile.freePageIds, dataFile.fileSize, cacheSize, verify)
-    pager.unconfirmedMeta = { slot: dataFile.metaSlot, image: dataFile.metaImage }
-    return pager
+    return new FilePager(dataFile, cacheSize, verify)
   }
 
-  private constructor(
-    file: VfsFile,
-    pageSize: number,
-    meta: MetaRecord,
-    freeListPageIds: number[],
-    freePageIds: number[],
-    fileSize: number,
-    cacheSize: number,
-    verify: boolean,
-  ) {
+  private constructor(dataFile: DataFile, cacheSize: number, verify: boolean) {
+    const { file, pageSize, meta, freeListPageIds, freeList } = dataFile
     this.file = file
     this.pageSize = pageSize
     this.bodySize = pageSize - PAGE_HEADER_SIZE
     this.verify = verify
+    this.created = dataFile.created
     this.cache = new PageCache(Math.floor(cacheSize / pageSize))
-    this.freePages = new FreePages(freePageIds)
+    // The free list as read, not indexed: open does no work per free page (see FreePages).
+    this.freePages = new FreePages([], freeList)
     this.durableFreeListPageIds = freeListPageIds
     for (const id of freeListPageIds) this.freeListPages.add(id)
-    this.durableFree = verify ? new Set(freePageIds) : undefined
+    this.durableFree = verify ? new Set(freeList.ids) : undefined
     this.durable = meta
     this.publicMeta = toPagerMeta(meta)
     this.pageCount = meta.pageCount
-    this.fileSize = fileSize
+    this.fileSize = dataFile.fileSize
+    this.unconfirmedMeta = { slot: dataFile.metaSlot, image: dataFile.metaImage }
   }
 
   get meta(): PagerMeta {
@@ -164,7 +160,9 @@ export class FilePager implements Pager {
     this.assertOpen()
     if (!isUserPageType(type)) throw new TinyDbError('INVALID_ARGUMENT', `page type must be an integer in [16, 255], got ${type}`)
     const id = this.freePages.takeLowest() ?? this.growPageCount(1)
-    const entry = new ResidentPage(new Uint8Array(this.pageSize), id, type, 'writable')
+    const recycled = this.cache.takeRecycled()
+    const entry = recycled === undefined ? new ResidentPage(new Uint8Array(this.pageSize), id, type, 'writable') : recycled.reuse(id, type, 'writable')
+    if (recycled !== undefined) recycled.image.fill(0)
     entry.generation = this.retentions.currentGeneration
     this.cache.addPinned(entry)
     this.writable.set(id, entry)
@@ -195,6 +193,7 @@ export class FilePager implements Pager {
         this.retentions.deferReuse(pageId)
       } else {
         this.freePages.add(pageId)
+        this.cache.recycle(entry)
       }
       return
     }
@@ -267,6 +266,10 @@ export class FilePager implements Pager {
     }
   }
 
+  get dirtyPages(): number {
+    return this.cache.pinnedPages
+  }
+
   stats(): PagerStats {
     return {
       pageSize: this.pageSize,
@@ -275,7 +278,7 @@ export class FilePager implements Pager {
       pendingFreePages: this.pendingFree.size + (this.sealed?.releasedAtCommit.size ?? 0),
       retainedPages: this.retentions.heldCount,
       liveRetentions: this.retentions.liveCount,
-      dirtyPages: this.cache.pinnedPages,
+      dirtyPages: this.dirtyPages,
       cachedPages: this.cache.cleanPages,
       cacheHits: this.cacheHits,
       cacheMisses: this.cacheMisses,
@@ -338,7 +341,8 @@ export class FilePager implements Pager {
     }
     this.durableFreeListPageIds = sealed.freeListPageIds
     for (const id of sealed.releasedAtCommit) {
-      this.cache.delete(id)
+      const entry = this.cache.delete(id)
+      if (entry !== undefined) this.cache.recycle(entry)
       // Still intact in the file, so a retained reader can read it there until it is released.
       if (!this.retentions.deferReuse(id)) this.freePages.add(id)
     }
@@ -374,8 +378,10 @@ export class FilePager implements Pager {
     if (this.freeListPages.has(pageId)) throw new TinyDbError('INVALID_ARGUMENT', `cannot read page ${pageId}: it is a free-list page of the pager`)
     this.cacheMisses++
     this.pageReads++
-    // A fresh buffer per miss: the returned body must stay valid for as long as the caller holds it.
-    const image = new Uint8Array(this.pageSize)
+    // The image of an evicted page when one is waiting (readSync overwrites all of it, so no zero
+    // fill): this is why a clean page's body is valid only until the next read or allocate.
+    const recycled = this.cache.takeRecycled()
+    const image = recycled === undefined ? new Uint8Array(this.pageSize) : recycled.image
     const length = this.file.readSync(image, pageId * this.pageSize)
     if (length < this.pageSize) throw corruption(this.site(pageId), 'the file ends inside the page')
     const header = verifyPage(image, pageId, this.file.path)
@@ -390,7 +396,7 @@ export class FilePager implements Pager {
         `page written by checkpoint ${header.writtenBy}, after the durable checkpoint ${this.durable.checkpointId}`,
       )
     }
-    const entry = new ResidentPage(image, pageId, header.type, 'clean')
+    const entry = recycled === undefined ? new ResidentPage(image, pageId, header.type, 'clean') : recycled.reuse(pageId, header.type, 'clean')
     this.cache.addClean(entry)
     return entry.page
   }

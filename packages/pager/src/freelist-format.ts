@@ -44,24 +44,36 @@ export function encodeFreeListPage(page: Uint8Array, pageId: number, content: Fr
 
 /** Verifies and decodes the free-list page image read from page `pageId` of `file`. */
 export function decodeFreeListPage(page: Uint8Array, pageId: number, file: string): FreeListPage {
+  const { nextPageId, count } = decodeFreeListHeader(page, pageId, file)
+  const pageIds = new Uint32Array(count)
+  copyFreeListEntries(page, count, pageIds, 0)
+  return { nextPageId, pageIds: Array.from(pageIds) }
+}
+
+/**
+ * Verifies the free-list page image read from page `pageId` of `file` (checksum, id, type, count)
+ * and returns its link and entry count, without touching the entries.
+ */
+export function decodeFreeListHeader(page: Uint8Array, pageId: number, file: string): { nextPageId: number; count: number } {
   const header = verifyPage(page, pageId, file)
   const site = { file, pageId, offset: pageId * page.length }
   if (header.type !== PAGE_TYPE_FREE_LIST) throw corruption(site, `page type ${header.type} where a free-list page belongs`)
   const count = readU32(page, FREE_LIST_COUNT_OFFSET)
   if (count > freeListCapacity(page.length)) throw corruption(site, `free-list page claims ${count} entries, more than fit`)
-  return { nextPageId: readU32(page, FREE_LIST_NEXT_OFFSET), pageIds: readEntries(page, count) }
+  return { nextPageId: readU32(page, FREE_LIST_NEXT_OFFSET), count }
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
 
-/** The page ids of a free-list page: one copy and one conversion, not a call per entry (reopen reads thousands). */
-function readEntries(page: Uint8Array, count: number): number[] {
+/**
+ * Copies the `count` page ids of a verified free-list page into `into` from index `at`: one native
+ * copy on a little-endian host, no JavaScript per entry (reopen reads thousands, in cold code).
+ */
+export function copyFreeListEntries(page: Uint8Array, count: number, into: Uint32Array, at: number): void {
   if (!LITTLE_ENDIAN_HOST) {
-    const pageIds = new Array<number>(count)
-    for (let i = 0; i < count; i++) pageIds[i] = readU32(page, FREE_LIST_ENTRIES_OFFSET + i * ENTRY_SIZE)
-    return pageIds
+    for (let i = 0; i < count; i++) into[at + i] = readU32(page, FREE_LIST_ENTRIES_OFFSET + i * ENTRY_SIZE)
+    return
   }
-  const words = new Uint32Array(count)
-  new Uint8Array(words.buffer).set(page.subarray(FREE_LIST_ENTRIES_OFFSET, FREE_LIST_ENTRIES_OFFSET + count * ENTRY_SIZE))
-  return Array.from(words)
+  const bytes = new Uint8Array(into.buffer, into.byteOffset + at * ENTRY_SIZE, count * ENTRY_SIZE)
+  bytes.set(page.subarray(FREE_LIST_ENTRIES_OFFSET, FREE_LIST_ENTRIES_OFFSET + count * ENTRY_SIZE))
 }

@@ -1,53 +1,65 @@
 /**
- * The pages that are reusable now: free in the durable checkpoint and in the current state. A
- * bitmap, one bit per page id, scanned from the lowest possibly-set word, so allocation hands out
- * the lowest free id first: new pages cluster at the front of the file, which keeps it compact and
- * lets a checkpoint coalesce adjacent pages into one write.
+ * The free list as read at open (see data-file.ts): the page ids of the durable checkpoint's free
+ * list, ascending, as the chain lists them.
+ */
+export interface LoadedFreeList {
+  /**
+   * Ascending (checked at open). Not yet checked: that no id repeats — `FreePages` checks each id
+   * against the next one as it hands it out or lists it, before anything can depend on it.
+   */
+  readonly ids: Uint32Array
+  /** The error for `ids[index]` repeating `ids[index - 1]` (a `CORRUPTION` naming the free-list page). */
+  duplicateAt(index: number): Error
+}
+
+const NO_LIST: LoadedFreeList = {
+  ids: new Uint32Array(0),
+  duplicateAt: (index) => new RangeError(`free-list entry ${index} repeats the one before it`),
+}
+
+/**
+ * The pages that are reusable now: free in the durable checkpoint and in the current state. Handed
+ * out lowest id first: new pages cluster at the front of the file, which keeps it compact and lets
+ * a checkpoint coalesce adjacent pages into one write.
  *
- * A bitmap, not a set and a heap, because of reopen: indexing a free list of ~10k pages into a Set
- * and a heap cost ~15 ms cold at every open (W6 of apps/bench compare). Building this is one bit
- * per id, and `toArray` comes out ascending, which is the order the free list is written in.
+ * Two parts, because of reopen (W6 of apps/bench compare): the free list read at open stays the
+ * sorted array it was read as, consumed from its front, and only pages freed after that go into a
+ * bitmap (one bit per page id). Indexing the whole list at open — into a Set and a heap first, then
+ * into a bitmap — cost 3–15 ms of cold JavaScript per open for ~10k free pages; this way open does
+ * no work per free page, `takeLowest` is O(1) on the list, and `has` is a binary search in it.
  */
 export class FreePages {
-  /** Bit `id % 32` of word `id >> 5` set ⇔ page `id` is free. Grows (doubling) to cover the highest id added. */
-  private words: Uint32Array
-  private count = 0
+  private readonly loaded: LoadedFreeList
+  /** Entries `[listAt, loaded.ids.length)` of the loaded list are free. */
+  private listAt = 0
+  /** Bit `id % 32` of word `id >> 5` set ⇔ page `id` was freed since (never one the list still holds). Grows by doubling. */
+  private words = new Uint32Array(64)
+  private bitCount = 0
   /** No word below this one has a bit set: where the lowest-id search starts. */
   private lowestWord = 0
 
-  constructor(pageIds: Iterable<number> = []) {
-    const ids = Array.isArray(pageIds) ? (pageIds as readonly number[]) : [...pageIds]
-    // Sized for an ascending list (the free list on disk is), grown if the list is not.
-    const last = ids.length === 0 ? 0 : Math.max(ids[0]!, ids[ids.length - 1]!)
-    let words = new Uint32Array(Math.max(64, (last >>> 5) + 1))
-    let lowest = words.length
-    // One inlined pass, no call per id: this runs at every open, over thousands of ids, cold.
-    for (let index = 0; index < ids.length; index++) {
-      const id = ids[index]!
-      if (!(id >= 0 && id <= 0xffff_ffff && id === Math.floor(id))) throw new RangeError(`page id ${id} is not a 32-bit unsigned integer`)
-      const word = id >>> 5
-      if (word >= words.length) {
-        const grown = new Uint32Array(Math.max(word + 1, words.length * 2))
-        grown.set(words)
-        words = grown
-      }
-      const bit = 1 << (id & 31)
-      if ((words[word]! & bit) !== 0) throw new RangeError(`page ${id} is already free`)
-      words[word] = words[word]! | bit
-      if (word < lowest) lowest = word
-    }
-    this.words = words
-    this.count = ids.length
-    this.lowestWord = ids.length === 0 ? 0 : lowest
+  /** @param pageIds free pages, in any order; `loaded` a free list read from a file, taken as is. */
+  constructor(pageIds: Iterable<number> = [], loaded: LoadedFreeList = NO_LIST) {
+    this.loaded = loaded
+    for (const id of pageIds) this.add(id)
   }
 
   get size(): number {
-    return this.count
+    return this.loaded.ids.length - this.listAt + this.bitCount
   }
 
   has(pageId: number): boolean {
     const word = pageId >>> 5
-    return word < this.words.length && ((this.words[word]! >>> (pageId & 31)) & 1) === 1
+    if (word < this.words.length && ((this.words[word]! >>> (pageId & 31)) & 1) === 1) return true
+    const ids = this.loaded.ids
+    let low = this.listAt
+    let high = ids.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (ids[middle]! < pageId) low = middle + 1
+      else high = middle
+    }
+    return low < ids.length && ids[low] === pageId
   }
 
   /** Adds a page; adding one that is already free is a caller bug (a double free) and is refused. */
@@ -61,37 +73,65 @@ export class FreePages {
       this.words = grown
     }
     this.words[word]! |= 1 << (pageId & 31)
-    this.count++
-    if (word < this.lowestWord) this.lowestWord = word
+    this.bitCount++
+    if (word < this.lowestWord || this.bitCount === 1) this.lowestWord = word
   }
 
-  /** Removes and returns the lowest free page id, or undefined when none is free. */
+  /**
+   * Removes and returns the lowest free page id, or undefined when none is free. Throws the loaded
+   * list's `duplicateAt` error, changing nothing, when the id it would hand out is listed twice: the
+   * second copy would be handed out again while the first is in use.
+   */
   takeLowest(): number | undefined {
-    if (this.count === 0) return undefined
+    const ids = this.loaded.ids
+    const fromBits = this.bitCount === 0 ? -1 : this.lowestBit()
+    if (this.listAt < ids.length && (fromBits < 0 || ids[this.listAt]! < fromBits)) {
+      const id = ids[this.listAt]!
+      if (this.listAt + 1 < ids.length && ids[this.listAt + 1] === id) throw this.loaded.duplicateAt(this.listAt + 1)
+      this.listAt++
+      return id
+    }
+    if (fromBits < 0) return undefined
+    this.words[fromBits >>> 5]! &= ~(1 << (fromBits & 31))
+    this.bitCount--
+    return fromBits
+  }
+
+  /** The free page ids, ascending (a copy). Throws `duplicateAt` when the loaded list repeats an id. */
+  toArray(): number[] {
+    const bits = new Array<number>(this.bitCount)
+    const words = this.words
+    let at = 0
+    for (let word = this.lowestWord; at < this.bitCount; word++) {
+      let set = words[word]!
+      while (set !== 0) {
+        const low = set & -set
+        bits[at++] = word * 32 + 31 - Math.clz32(low)
+        set ^= low
+      }
+    }
+    const ids = this.loaded.ids
+    const merged = new Array<number>(this.size)
+    let fromList = this.listAt
+    let fromBits = 0
+    for (at = 0; at < merged.length; at++) {
+      if (fromList < ids.length && (fromBits >= bits.length || ids[fromList]! < bits[fromBits]!)) {
+        if (fromList > this.listAt && ids[fromList] === ids[fromList - 1]) throw this.loaded.duplicateAt(fromList)
+        merged[at] = ids[fromList++]!
+      } else {
+        merged[at] = bits[fromBits++]!
+      }
+    }
+    return merged
+  }
+
+  /** The lowest id in the bitmap (which must not be empty), moving `lowestWord` up to it. */
+  private lowestBit(): number {
     const words = this.words
     let word = this.lowestWord
     while (words[word] === 0) word++
     this.lowestWord = word
-    const bits = words[word]!
-    const bit = 31 - Math.clz32(bits & -bits)
-    words[word] = bits & ~(1 << bit)
-    this.count--
-    return word * 32 + bit
-  }
-
-  /** The free page ids, ascending (a copy). */
-  toArray(): number[] {
-    const ids = new Array<number>(this.count)
-    const words = this.words
-    let at = 0
-    for (let word = this.lowestWord; at < this.count; word++) {
-      let bits = words[word]!
-      while (bits !== 0) {
-        const low = bits & -bits
-        ids[at++] = word * 32 + 31 - Math.clz32(low)
-        bits ^= low
-      }
-    }
-    return ids
+    const set = words[word]!
+    return word * 32 + 31 - Math.clz32(set & -set)
   }
 }

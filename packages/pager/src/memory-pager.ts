@@ -173,6 +173,10 @@ export class MemoryPager implements Pager {
     }
   }
 
+  get dirtyPages(): number {
+    return this.writable.size
+  }
+
   stats(): PagerStats {
     return {
       pageSize: this.pageSize,
@@ -181,7 +185,7 @@ export class MemoryPager implements Pager {
       pendingFreePages: this.pendingFree.size + (this.sealed?.releasedAtCommit.size ?? 0),
       retainedPages: this.retentions.heldCount,
       liveRetentions: this.retentions.liveCount,
-      dirtyPages: this.writable.size,
+      dirtyPages: this.dirtyPages,
       cachedPages: this.pages.size,
       cacheHits: 0,
       cacheMisses: 0,

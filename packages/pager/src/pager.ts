@@ -16,6 +16,13 @@ export interface Page {
    * The page payload (`pager.bodySize` bytes; the pager owns the header and its checksum).
    * It may be modified in place only while `pager.isWritable(id)`; for any other page it is a
    * read-only view, and writing to it corrupts the cache.
+   *
+   * Lifetime: this `Page` (id, type and body) describes this page only until the next `read` or
+   * `allocate` call on the same pager, unless the page is writable, in which case it does so for as
+   * long as it stays writable. A pager may hand the buffer of an evicted page to the next page it
+   * reads or allocates, so a caller that needs a page across such a call reads it again by id (a
+   * cache hit costs no allocation) or copies what it needs. Every other call (`free`,
+   * `isWritable`, `beginCheckpoint`, `retain`, a commit completing) leaves the bytes in place.
    */
   readonly body: Uint8Array
 }
@@ -95,6 +102,7 @@ export interface Pager {
    * Returns the page, from the cache or the file. Synchronous: a lookup that hits the cache costs no
    * promise. Throws `CORRUPTION` (file, page id, what failed) when the checksum, the stored page id
    * or the type byte is wrong, and `INVALID_ARGUMENT` for an id outside [2, pageCount).
+   * The page is valid until the next `read` or `allocate` (see `Page.body`).
    */
   read(pageId: number): Page
   /** A zero-filled writable page of `type`, reusing a free page when there is one. */
@@ -128,6 +136,11 @@ export interface Pager {
    */
   retain(): PageRetention
   accounting(): PageAccounting
+  /**
+   * Writable and sealed pages held in memory: what the next checkpoints must write (`stats().dirtyPages`).
+   * A plain read, for callers that check it after every write.
+   */
+  readonly dirtyPages: number
   stats(): PagerStats
   /** Closes the pager; it does not checkpoint (the caller decides). */
   close(): Promise<void>

@@ -203,7 +203,7 @@ describe('FilePager corruption detection', () => {
     expect([error.code, error.pageId]).toEqual(['CORRUPTION', page])
   })
 
-  it('a free list that lists a page twice or out of range is CORRUPTION at open', async () => {
+  it('a free list that lists a page out of range or out of order is CORRUPTION at open', async () => {
     for (const [entry, message] of [
       [0, /free page 0 outside \[2, \d+\)$/],
       [999_999, /free page 999999 outside/],
@@ -215,11 +215,45 @@ describe('FilePager corruption detection', () => {
       expect(error.message).toMatch(message)
     }
     const { vfs, pageSize, freeListPages } = await store()
-    rewritePage(vfs, pageSize, freeListPages[0]!, (_, view) => view.setUint32(28, view.getUint32(24, true), true))
-    expect((await openError(vfs)).message).toMatch(/listed twice in the free list$/)
+    rewritePage(vfs, pageSize, freeListPages[0]!, (_, view) => view.setUint32(24, view.getUint32(28, true) + 1, true))
+    expect((await openError(vfs)).message).toMatch(/listed after \d+: the free list is not ascending$/)
   })
 
-  it('a free list out of ascending order is CORRUPTION at open (it is how duplicates are ruled out)', async () => {
+  it('a free list that lists a page twice opens, and is CORRUPTION naming that page at its first use, before any write', async () => {
+    // Open checks the order natively, which cannot see equal neighbours; the first use of the list
+    // that could hand out the page twice or write it into the next free list finds them instead.
+    const { vfs, pageSize, freeListPages, checkpoints } = await store()
+    const chainPage = freeListPages[0]!
+    let repeated = 0
+    rewritePage(vfs, pageSize, chainPage, (_, view) => {
+      repeated = view.getUint32(24, true)
+      view.setUint32(28, repeated, true)
+    })
+    const before = vfs.readDurable(PATH).slice()
+    const pager = await FilePager.open(vfs, PATH)
+    expect(readTree(pager, pager.meta.rootPageId)).toEqual({ children: checkpoints[1]!.children, problems: [] })
+    expect(readError(pager, repeated).code).toBe('INVALID_ARGUMENT') // still free
+    const uses: [string, () => unknown][] = [
+      ['allocate', () => pager.allocate(CHILD_TYPE)],
+      ['accounting', () => pager.accounting()],
+      ['beginCheckpoint', () => pager.beginCheckpoint({ rootPageId: pager.meta.rootPageId, checkpointLsn: 30 })],
+      ['allocate again', () => pager.allocate(CHILD_TYPE)],
+    ]
+    for (const [use, call] of uses) {
+      let error: unknown
+      try {
+        call()
+      } catch (caught) {
+        error = caught
+      }
+      const failed = TinyDbError.isInstance(error) ? [error.code, error.file, error.pageId, error.message.replace(/.*: /, '')] : String(error)
+      expect([use, failed]).toEqual([use, ['CORRUPTION', PATH, chainPage, `page ${repeated} listed twice in the free list`]])
+    }
+    await pager.close()
+    expect(Buffer.from(vfs.readDurable(PATH)).equals(Buffer.from(before))).toBe(true)
+  })
+
+  it('a free list out of ascending order is CORRUPTION at open, naming the free-list page', async () => {
     const { vfs, pageSize, freeListPages } = await store()
     rewritePage(vfs, pageSize, freeListPages[0]!, (_, view) => {
       const [first, second] = [view.getUint32(24, true), view.getUint32(28, true)]

@@ -127,11 +127,11 @@ describe('FilePager page cache', () => {
     await pager.close()
   })
 
-  it('keeps at most cacheSize bytes of clean pages, evicting the least recently used', async () => {
+  it('keeps at most cacheSize bytes of clean pages, evicting the oldest not hit since it was queued', async () => {
     const { pager } = await storeOf(100, 8 * 512)
     for (let id = 2; id < 102; id++) expect(describeBody(pager.read(id).body)).toBe(`tag ${id - 1}`)
     expect(pager.stats().cachedPages).toBe(8)
-    // 94..101 are cached; touching 94 makes 95 the least recently used.
+    // 94..101 are cached, oldest first; a hit gives 94 a second chance, so 95 goes first.
     pager.read(94)
     pager.read(2) // miss: evicts 95
     const misses = pager.stats().cacheMisses
@@ -155,6 +155,25 @@ describe('FilePager page cache', () => {
     expect([pager.stats().dirtyPages, pager.stats().cachedPages]).toEqual([10, 0])
     expect(describeBody(pager.read(2).body)).toBe('tag 1') // from the file now
     expect(pager.stats().pageReads).toBe(1)
+    await pager.close()
+  })
+
+  it('reuses the buffer of an evicted page for the next miss and the next allocate (zero-filled)', async () => {
+    const { pager } = await storeOf(20, 2 * 512)
+    const first = pager.read(2)
+    const body = first.body
+    pager.read(3)
+    pager.read(4) // evicts page 2 (the oldest of three): its entry waits for reuse
+    expect(describeBody(body)).toBe('tag 1') // nothing reads or allocates in between: still page 2's bytes
+    const reused = pager.read(5) // a miss takes page 2's buffer and Page object
+    expect([reused, reused.body.buffer === body.buffer, reused.id, describeBody(body)]).toEqual([first, true, 5, 'tag 4'])
+    pager.read(6) // evicts 4, which the allocate takes and zero-fills
+    const fresh = pager.allocate(USER)
+    expect([fresh.body.every((byte) => byte === 0), pager.read(6).id, describeBody(pager.read(6).body)]).toEqual([true, 6, 'tag 5'])
+    // Every page still reads back as its own, through many evictions and reuses.
+    for (let round = 0; round < 3; round++) {
+      for (let id = 2; id < 22; id++) expect(describeBody(pager.read(((id * 7 + round) % 20) + 2).body)).toBe(`tag ${((id * 7 + round) % 20) + 1}`)
+    }
     await pager.close()
   })
 

@@ -4,7 +4,7 @@ import { PageCache, ResidentPage } from '../src/page-cache.js'
 const page = (id: number, residency: 'writable' | 'sealed' | 'clean' = 'clean'): ResidentPage => new ResidentPage(new Uint8Array(64), id, 16, residency)
 
 describe('PageCache', () => {
-  it('evicts the least recently used clean page beyond capacity', () => {
+  it('evicts clean pages beyond capacity in the order they came, sparing one hit since it was queued', () => {
     const cache = new PageCache(3)
     for (const id of [1, 2, 3]) cache.addClean(page(id))
     cache.get(1) // order, oldest first: 2, 3, 1
@@ -57,5 +57,73 @@ describe('PageCache', () => {
     for (const id of [4, 5, 6]) cache.addClean(page(id))
     expect([4, 5, 6].map((id) => cache.peek(id) !== undefined)).toEqual([false, true, true])
     expect(cache.cleanPages).toBe(2)
+  })
+
+  it('hands out evicted clean entries for reuse, never a pinned or resident one', () => {
+    const cache = new PageCache(2)
+    const clean = [page(1), page(2), page(3)]
+    for (const entry of clean) cache.addClean(entry)
+    cache.addPinned(page(10, 'writable')) // evicts 2 as well: the pinned page takes a clean page's room
+    expect([cache.recycledPages, cache.peek(1), cache.peek(2)]).toEqual([2, undefined, undefined])
+    const taken = [cache.takeRecycled(), cache.takeRecycled(), cache.takeRecycled()]
+    expect(taken).toEqual([clean[1], clean[0], undefined])
+    expect(cache.delete(3)).toBe(clean[2]) // deleted, not evicted: the caller decides what becomes of it
+    expect(cache.recycledPages).toBe(0)
+  })
+
+  it('keeps recycled entries within the budget: held pages plus the pool stay at capacity (or 64 over)', () => {
+    const cache = new PageCache(200)
+    for (let id = 1; id <= 200; id++) cache.addClean(page(id))
+    for (let id = 1; id <= 150; id++) cache.recycle(cache.delete(id)!) // a checkpoint releasing many pages
+    expect([cache.cleanPages, cache.recycledPages]).toEqual([50, 150])
+    for (let id = 1000; id < 1100; id++) cache.recycle(page(id))
+    expect(cache.recycledPages).toBe(150) // 50 held + 150 pooled: the budget is full
+    const small = new PageCache(10)
+    for (let id = 1; id <= 100; id++) small.recycle(page(id))
+    expect(small.recycledPages).toBe(64)
+  })
+
+  it('keeps at most 64 evicted entries for reuse', () => {
+    const cache = new PageCache(1)
+    for (let id = 1; id <= 200; id++) cache.addClean(page(id))
+    expect([cache.cleanPages, cache.recycledPages]).toEqual([1, 64])
+    cache.clear()
+    expect(cache.recycledPages).toBe(0)
+  })
+
+  it('a recycled entry stands for its new page, with the same image and Page object', () => {
+    const entry = page(1)
+    const view = entry.page
+    entry.generation = 5
+    entry.reuse(9, 20, 'writable')
+    expect([entry.page, view.id, view.type, entry.residency, entry.generation]).toEqual([view, 9, 20, 'writable', 0])
+    expect(view.body.buffer).toBe(entry.image.buffer)
+  })
+
+  it('keeps a page hit between evictions through any number of misses (the path every lookup takes)', () => {
+    const cache = new PageCache(8)
+    const root = page(1)
+    cache.addClean(root)
+    for (let id = 100; id < 1000; id++) {
+      cache.addClean(page(id))
+      expect(cache.get(1)).toBe(root)
+    }
+    // Without hits it goes the way of the others.
+    for (let id = 1000; id < 1016; id++) cache.addClean(page(id)) // one round to clear its flag, one to evict it
+    expect(cache.peek(1)).toBeUndefined()
+  })
+
+  it('keeps the eviction order when it squeezes the holes out of the queue', () => {
+    const cache = new PageCache(400)
+    for (let id = 1; id <= 400; id++) cache.addClean(page(id))
+    cache.addClean(page(401)) // evicts 1, the head
+    // 284 holes: the queue (401 slots) is squeezed once fewer than 168 entries are left in it.
+    for (let id = 2; id <= 380; id++) if (id % 4 !== 0) cache.delete(id)
+    expect(cache.cleanPages).toBe(116)
+    cache.get(4) // a second chance for the head
+    for (let id = 500; id < 800; id++) cache.addClean(page(id)) // 16 evictions, from the head on
+    const held = (ids: number[]): boolean[] => ids.map((id) => cache.peek(id) !== undefined)
+    expect(held([4, 8, 12, 68, 72, 76, 380, 381, 401, 799])).toEqual([true, false, false, false, true, true, true, true, true, true])
+    expect(cache.cleanPages).toBe(400)
   })
 })

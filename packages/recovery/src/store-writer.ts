@@ -65,7 +65,7 @@ export async function writeDataFile(vfs: Vfs, path: string, entries: EntrySource
       options.onEntry?.(builder.entries)
       // The builder never touches a page after allocating it, so sealing an intermediate checkpoint
       // (root 0: nothing is reachable yet) only writes finished pages out and frees their memory.
-      if (pager.stats().dirtyPages * pageSize >= flushBytes) {
+      if (pager.dirtyPages * pageSize >= flushBytes) {
         await pager.beginCheckpoint({ rootPageId: 0, checkpointLsn }).commit()
       }
     }

@@ -138,6 +138,48 @@ export function vfsConformance(t: ConformanceApi, factory: () => Promise<VfsFixt
       expect(await readAll(vfs, `${dir}/f`)).toBe('Durable at once')
     })
 
+    it('writeSync writes like write: in place, past the end with zeros between, and keeps no buffer', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      const buffer = bytes('hello world')
+      expect(file.writeSync(buffer, 0)).toBe(undefined)
+      buffer.fill(0)
+      file.writeSync(bytes('W'), 6)
+      file.writeSync(bytes('!'), 13)
+      expect(await file.size()).toBe(14)
+      const read = new Uint8Array(14)
+      expect(file.readSync(read, 0)).toBe(14)
+      expect(text(read.subarray(0, 11))).toBe('hello World')
+      expect([...read.subarray(11)]).toEqual([0, 0, 33])
+      await file.close()
+      expect((await readAll(vfs, `${dir}/f`)).length).toBe(14)
+    })
+
+    it('writeSync on a dsync handle, mixed with write, reads back in call order', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true, dsync: true })
+      file.writeSync(bytes('durable at once'), 0)
+      await file.write(bytes('D'), 0)
+      file.writeSync(bytes('A'), 8)
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('Durable At once')
+    })
+
+    it('writeSync throws (not rejects) IO on a closed file and INVALID_ARGUMENT for a bad position', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      const thrown = (action: () => void): string => {
+        try {
+          action()
+          return 'nothing thrown'
+        } catch (error) {
+          return TinyDbError.isInstance(error) ? error.code : `no TinyDbError (${String(error)})`
+        }
+      }
+      expect(thrown(() => file.writeSync(bytes('x'), -1))).toBe('INVALID_ARGUMENT')
+      expect(thrown(() => file.writeSync(bytes('x'), 1.5))).toBe('INVALID_ARGUMENT')
+      expect(await file.size()).toBe(0)
+      await file.close()
+      expect(thrown(() => file.writeSync(bytes('x'), 0))).toBe('IO')
+    })
+
     it('two handles on one file see each other’s writes', async (vfs, dir) => {
       const first = await vfs.open(`${dir}/f`, { create: true })
       const second = await vfs.open(`${dir}/f`)

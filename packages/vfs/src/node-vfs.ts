@@ -54,6 +54,16 @@ class NodeFile implements VfsFile {
     }
   }
 
+  writeSync(buffer: Uint8Array, position: number): void {
+    checkOffset(position, 'write position', this.path)
+    let done = 0
+    try {
+      while (done < buffer.length) done += fs.writeSync(this.handle.fd, buffer, done, buffer.length - done, position + done)
+    } catch (error) {
+      throw ioError('write', this.path, error)
+    }
+  }
+
   async size(): Promise<number> {
     try {
       return (await this.handle.stat()).size

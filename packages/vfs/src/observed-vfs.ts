@@ -3,7 +3,15 @@ import type { OpenOptions, Vfs, VfsFile, VfsLock } from './vfs.js'
 /** A call that changes what is stored, or when it becomes durable, as an `ObservedVfs` reports it. */
 export type VfsEvent =
   | { readonly op: 'open'; readonly path: string; readonly create: boolean; readonly dsync: boolean }
-  | { readonly op: 'write'; readonly path: string; readonly position: number; readonly length: number; readonly dsync: boolean }
+  | {
+      readonly op: 'write'
+      readonly path: string
+      readonly position: number
+      readonly length: number
+      readonly dsync: boolean
+      /** Made with `writeSync`, on the calling thread. */
+      readonly blocking: boolean
+    }
   | { readonly op: 'truncate'; readonly path: string; readonly size: number }
   | { readonly op: 'sync'; readonly path: string }
   | { readonly op: 'syncDir'; readonly path: string }
@@ -68,8 +76,12 @@ function observedFile(file: VfsFile, dsync: boolean, observe: (event: VfsEvent) 
     size: () => file.size(),
     close: () => file.close(),
     write(buffer, position) {
-      observe({ op: 'write', path, position, length: buffer.length, dsync })
+      observe({ op: 'write', path, position, length: buffer.length, dsync, blocking: false })
       return file.write(buffer, position)
+    },
+    writeSync(buffer, position) {
+      observe({ op: 'write', path, position, length: buffer.length, dsync, blocking: true })
+      file.writeSync(buffer, position)
     },
     truncate(size) {
       observe({ op: 'truncate', path, size })

@@ -48,13 +48,20 @@ export class SimFile implements VfsFile {
   }
 
   async write(buffer: Uint8Array, position: number): Promise<void> {
-    checkOffset(position, 'write position', this.path)
-    this.enter('write', true, 'write')
-    this.node.write(buffer, position, this.host.nextSeq())
-    if (this.node.pending.length > 0) this.host.dirty.add(this.node)
+    this.writeVolatile(buffer, position)
     // O_DSYNC: the bytes are durable before the write returns. A crash (or an injected sync fault)
     // between the two leaves them as a crash during an O_DSYNC write can: volatile, torn or lost.
     if (this.dsync) await this.sync()
+  }
+
+  /**
+   * The same operations as `write` — the same crash points and faults, the dsync handle's sync a
+   * crash point of its own — but nothing else can run between the write and its sync, as nothing
+   * else on the JavaScript thread runs during a real blocking write.
+   */
+  writeSync(buffer: Uint8Array, position: number): void {
+    this.writeVolatile(buffer, position)
+    if (this.dsync) this.syncNow()
   }
 
   async size(): Promise<number> {
@@ -70,6 +77,17 @@ export class SimFile implements VfsFile {
   }
 
   async sync(): Promise<void> {
+    this.syncNow()
+  }
+
+  private writeVolatile(buffer: Uint8Array, position: number): void {
+    checkOffset(position, 'write position', this.path)
+    this.enter('write', true, 'write')
+    this.node.write(buffer, position, this.host.nextSeq())
+    if (this.node.pending.length > 0) this.host.dirty.add(this.node)
+  }
+
+  private syncNow(): void {
     this.enter('fdatasync', true, 'sync', () => {
       // The writes this failed fsync did not flush are lost for good (see FileNode.forgetPending).
       this.node.forgetPending()

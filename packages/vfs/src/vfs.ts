@@ -23,6 +23,14 @@ export interface VfsFile {
   read(buffer: Uint8Array, position: number): Promise<number>
   /** Writes all of `buffer` at `position`, extending the file when needed. */
   write(buffer: Uint8Array, position: number): Promise<void>
+  /**
+   * `write` on the calling thread: returns once the bytes are written (on a `dsync` handle, once
+   * they are durable), and blocks the whole JavaScript thread meanwhile. Same semantics, errors and
+   * crash behaviour as `write`; it saves the thread-pool round trip, which costs more than a small
+   * write to a fast disk, and costs every other caller of the process the device's whole latency
+   * on a slow one. Throws (synchronously) what `write` would reject with.
+   */
+  writeSync(buffer: Uint8Array, position: number): void
   /** Current size in bytes (including writes not yet synced). */
   size(): Promise<number>
   /** Sets the size; growing fills with zeros. Durable after `sync`. */

@@ -15,17 +15,19 @@ describe('ObservedVfs', () => {
     await file.close()
     const durable = await vfs.open('/d/f', { dsync: true })
     await durable.write(new Uint8Array([9]), 0)
+    durable.writeSync(new Uint8Array([8]), 1)
     await durable.close()
     await vfs.rename('/d/f', '/d/g')
     await vfs.syncDir('/d')
     await vfs.unlink('/d/g')
     expect(events).toEqual([
       { op: 'open', path: '/d/f', create: true, dsync: false },
-      { op: 'write', path: '/d/f', position: 4, length: 3, dsync: false },
+      { op: 'write', path: '/d/f', position: 4, length: 3, dsync: false, blocking: false },
       { op: 'truncate', path: '/d/f', size: 5 },
       { op: 'sync', path: '/d/f' },
       { op: 'open', path: '/d/f', create: false, dsync: true },
-      { op: 'write', path: '/d/f', position: 0, length: 1, dsync: true },
+      { op: 'write', path: '/d/f', position: 0, length: 1, dsync: true, blocking: false },
+      { op: 'write', path: '/d/f', position: 1, length: 1, dsync: true, blocking: true },
       { op: 'rename', path: '/d/f', to: '/d/g' },
       { op: 'syncDir', path: '/d' },
       { op: 'unlink', path: '/d/g' },

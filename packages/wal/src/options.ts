@@ -1,4 +1,5 @@
 import { TinyDbError } from '@tinydb/vfs'
+import { COMMIT_WRITES, type CommitWrites } from './commit-write-policy.js'
 import { MAX_FRAME_PAYLOAD } from './frame-format.js'
 import { SEGMENT_HEADER_SIZE } from './segment-format.js'
 
@@ -16,12 +17,20 @@ export interface WalOptions {
   readonly durability?: 'sync' | 'none'
   /** Largest payload `append` accepts, default 64 MiB (at most 1 GiB); larger is `TOO_LARGE`. */
   readonly maxRecordSize?: number
+  /**
+   * How a commit group's write reaches the disk (see `CommitWrites`): 'auto' (default) writes a lone
+   * writer's groups on the JavaScript thread while the disk takes under 1 ms for them, else on the
+   * thread pool; 'inline' always blocks the thread for the write (and, with durability 'sync', the
+   * device flush); 'thread-pool' never does. Durability is the same either way.
+   */
+  readonly commitWrites?: CommitWrites
 }
 
 export interface ResolvedWalOptions {
   readonly segmentSize: number
   readonly durability: 'sync' | 'none'
   readonly maxRecordSize: number
+  readonly commitWrites: CommitWrites
 }
 
 const MiB = 1024 * 1024
@@ -37,7 +46,11 @@ export function resolveWalOptions(options: WalOptions | undefined): ResolvedWalO
   if (durability !== 'sync' && durability !== 'none') {
     throw new TinyDbError('INVALID_ARGUMENT', `durability must be 'sync' or 'none', got ${String(durability)}`)
   }
-  return { segmentSize, durability, maxRecordSize }
+  const commitWrites = options?.commitWrites ?? 'auto'
+  if (!COMMIT_WRITES.includes(commitWrites)) {
+    throw new TinyDbError('INVALID_ARGUMENT', `commitWrites must be one of ${COMMIT_WRITES.map((mode) => `'${mode}'`).join(', ')}, got ${String(commitWrites)}`)
+  }
+  return { segmentSize, durability, maxRecordSize, commitWrites }
 }
 
 function integerOption(value: number | undefined, fallback: number, name: string, min: number, max: number): number {

@@ -21,6 +21,8 @@ export class SpareSegments {
   /** Settles after the last queued task; never rejects. */
   private lane: Promise<void> = Promise.resolve()
   private zeros: Buffer | undefined
+  /** Set by `stopPreparing`: background preparation stops at its next chunk. */
+  private stopping = false
 
   constructor(
     private readonly vfs: Vfs,
@@ -43,14 +45,24 @@ export class SpareSegments {
   }
 
   /**
-   * Prepares the next spare in the background. A failure (ENOSPC, EIO) is not reported here: the
-   * next `take` tries again and reports it to the commit group that needed the segment.
+   * Prepares the next spare in the background; the promise settles when that is done (or given up)
+   * and never rejects. A failure (ENOSPC, EIO) is not reported here: the next `take` tries again
+   * and reports it to the commit group that needed the segment.
    */
-  prepareAhead(): void {
-    this.inLane(async () => {
+  prepareAhead(): Promise<void> {
+    return this.inLane(async () => {
       const spare = this.spares[0] ?? this.create()
-      if (!spare.ready) await this.prepare(spare)
+      if (!spare.ready) await this.prepare(spare, true)
     }).catch(() => undefined)
+  }
+
+  /**
+   * Makes background preparation stop at its next chunk (for close: a log that is closing needs no
+   * spare, and a short-lived open should not wait for a segment's worth of zeros). The half-filled
+   * file stays a spare, not ready; the next preparation continues where this one stopped.
+   */
+  stopPreparing(): void {
+    this.stopping = true
   }
 
   /**
@@ -95,11 +107,12 @@ export class SpareSegments {
    * Preallocates by writing zeros up to the segment size (not a sparse truncate, which would leave
    * block allocation to the fdatasync of every commit), syncs, and makes the entry durable.
    */
-  private async prepare(spare: Spare): Promise<void> {
+  private async prepare(spare: Spare, background = false): Promise<void> {
     const file = await this.vfs.open(spare.path, { create: true })
     try {
       const zeros = (this.zeros ??= Buffer.alloc(Math.min(ZERO_CHUNK_SIZE, this.segmentSize)))
       for (let at = await file.size(); at < this.segmentSize; at += zeros.length) {
+        if (background && this.stopping) return
         await file.write(zeros.subarray(0, Math.min(zeros.length, this.segmentSize - at)), at)
       }
       if (this.durable) await file.sync()

@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
 import { TinyDbError, type Vfs } from '@tinydb/vfs'
 import { writeCleanEnd } from './clean-end.js'
 import { CommitGroup } from './commit-group.js'
+import { CommitWritePolicy } from './commit-write-policy.js'
 import { frameSize } from './frame-format.js'
 import { readRecords } from './log-reader.js'
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.js'
@@ -24,6 +26,16 @@ export class Wal {
   private readonly segments: Segment[]
   private readonly spares: SpareSegments
   private readonly writer: SegmentWriter
+  private readonly commitWrites: CommitWritePolicy
+  /**
+   * When the first inline commit since the event loop last turned was made; undefined once a
+   * `setImmediate` queued by it has run, or an asynchronous write completed (see
+   * `CommitWritePolicy.inline`).
+   */
+  private holdingSince: number | undefined
+  private readonly loopTurned = (): void => {
+    this.holdingSince = undefined
+  }
   private nextLsnValue: number
   private durableLsn: number
   private poisonError: TinyDbError | undefined
@@ -62,6 +74,7 @@ export class Wal {
     const durable = options.durability === 'sync'
     this.spares = new SpareSegments(vfs, dir, options.segmentSize, durable, found.spares, found.nextSeq)
     this.writer = new SegmentWriter(vfs, this.spares, this.segments, durable)
+    this.commitWrites = new CommitWritePolicy(options.commitWrites)
     this.openReport = {
       segments: found.segments.length,
       firstLsn: found.firstLsn,
@@ -73,13 +86,38 @@ export class Wal {
   /**
    * Opens the log in `dir` (created if missing). Reads the segment headers and the last segment
    * (unless a clean close recorded where it ends); discards a torn tail silently; throws
-   * `CORRUPTION` for damage to durable records. Writes nothing: the first append starts a new segment. The caller must make sure no other Wal has
-   * `dir` open (e.g. with `vfs.lock`).
+   * `CORRUPTION` for damage to durable records. Writes nothing but a missing directory: the first
+   * append starts a new segment (see `prepareForAppends`). The caller must make sure no other Wal
+   * has `dir` open (e.g. with `vfs.lock`).
    */
   static async open(vfs: Vfs, dir: string, options?: WalOptions): Promise<Wal> {
     const resolved = resolveWalOptions(options)
     if (typeof dir !== 'string' || dir.length === 0) throw new TinyDbError('INVALID_ARGUMENT', 'Wal.open expects a directory path')
     return new Wal(vfs, resolved, dir, await scanDirectory(vfs, dir, resolved.durability === 'sync'))
+  }
+
+  /**
+   * Starts preparing, in the background, the segment file the first append of this open will need,
+   * unless a spare is ready: a new file is a segment's worth of zeros and two syncs (~25 ms for
+   * 8 MiB here), which the first append would otherwise wait for. `open` does not do this itself, so
+   * that opening a log — to inspect or recover it — writes nothing, and so that the zeros do not
+   * compete with the caller's own opening I/O (measured: starting it at open made a new store's
+   * open slower by more than it saved its first put); call it once the log is known good and about
+   * to be written. The promise settles once the file is ready (or the attempt is
+   * given up) and never rejects: a failure is reported by the first append, which retries. `close`
+   * stops a preparation still running at its next 1 MiB chunk.
+   */
+  prepareForAppends(): Promise<void> {
+    if (this.state !== 'open' || this.poisonError !== undefined) return Promise.resolve()
+    return this.writer.prepareFirstSegment()
+  }
+
+  /**
+   * Where a lone writer's commit groups go now, 'inline' or 'thread-pool', and the moving average of
+   * the measured write times behind that choice, in ms (see `WalOptions.commitWrites`).
+   */
+  get commitWriteState(): { readonly lone: 'inline' | 'thread-pool'; readonly averageMs: number } {
+    return this.commitWrites.state
   }
 
   /** The LSN the next `append` gets. */
@@ -181,6 +219,7 @@ export class Wal {
       if (this.poisonError === undefined) await this.recordCleanEnd()
     } finally {
       try {
+        this.spares.stopPreparing()
         await this.spares.settle()
         await this.writer.close()
       } finally {
@@ -235,7 +274,9 @@ export class Wal {
         group.reject(this.poisonError)
       } else {
         try {
-          await this.writer.write(group)
+          // No await when the write was made inline: the group settles in this same turn.
+          const writing = this.writeGroup(group)
+          if (writing !== undefined) await writing
           this.durableLsn = group.lastLsn
           group.resolve()
         } catch (error) {
@@ -249,6 +290,31 @@ export class Wal {
       this.standby = group
     }
     this.flushing = false
+  }
+
+  /**
+   * One group's write, inline or on the thread pool as the policy says; either way it returns (or
+   * throws) only once the write is done, so groups stay one at a time, in order. The first group of
+   * a segment always takes the asynchronous path: starting a segment is several I/O steps.
+   */
+  private writeGroup(group: CommitGroup): Promise<void> | undefined {
+    const started = performance.now()
+    const held = this.holdingSince === undefined ? 0 : started - this.holdingSince
+    const inline = this.commitWrites.inline(group.count, group.length, held) && this.writer.canWriteSync(group)
+    if (inline && this.holdingSince === undefined) {
+      this.holdingSince = started
+      setImmediate(this.loopTurned)
+    }
+    if (inline) {
+      this.writer.writeSync(group)
+      this.commitWrites.observe(group.count, group.length, performance.now() - started)
+      return undefined
+    }
+    return this.writer.write(group).then(() => {
+      // Its completion came back through the event loop (on a real disk): the hold is over.
+      this.holdingSince = undefined
+      if (!group.startsSegment) this.commitWrites.observe(group.count, group.length, performance.now() - started)
+    })
   }
 
   private advanceTail(group: CommitGroup): void {

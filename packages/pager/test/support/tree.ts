@@ -45,10 +45,9 @@ export function readTree(pager: Pager, rootPageId: number): { children: Children
   if (root.type !== ROOT_TYPE) problems.push(`root ${rootPageId} has type ${root.type}`)
   const view = new DataView(root.body.buffer, root.body.byteOffset, root.body.byteLength)
   const count = view.getUint32(0, true)
-  for (let i = 0; i < count; i++) {
-    const id = view.getUint32(4 + i * 8, true)
-    const tag = view.getUint32(8 + i * 8, true)
-    children.set(id, tag)
+  // The whole list first: reading a child may reuse the root's buffer (see Page.body).
+  for (let i = 0; i < count; i++) children.set(view.getUint32(4 + i * 8, true), view.getUint32(8 + i * 8, true))
+  for (const [id, tag] of children) {
     const child = pager.read(id)
     const found = `type ${child.type} ${describeBody(child.body)}`
     if (found !== `type ${CHILD_TYPE} tag ${tag}`) problems.push(`child ${id}: expected tag ${tag}, found ${found}`)

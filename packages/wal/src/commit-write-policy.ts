@@ -1,0 +1,94 @@
+/**
+ * How the log hands a commit group's write to the disk:
+ * - 'inline': with `writeSync` on the JavaScript thread. It saves the thread-pool round trip (a
+ *   thread wake-up and an event-loop turn, ~0.1 ms on this project's VMs, as much as the device
+ *   flush itself on a fast disk), but nothing else in the process runs until the device has the
+ *   bytes: no reader, no timer, no other request.
+ * - 'thread-pool': with an asynchronous write on Node's thread pool; the process keeps running.
+ * - 'auto' (default): inline while that is cheap — for a lone writer's groups (one record, at most
+ *   `MAX_INLINE_GROUP_BYTES`) while their writes take under `SLOW_COMMIT_WRITE_MS` on average, and
+ *   for at most `MAX_EVENT_LOOP_HOLD_MS` without a turn of the event loop — else the thread pool.
+ */
+export type CommitWrites = 'auto' | 'inline' | 'thread-pool'
+
+export const COMMIT_WRITES: readonly CommitWrites[] = ['auto', 'inline', 'thread-pool']
+
+/**
+ * Above this average a blocking write costs more than it saves: the round trip it avoids is ~0.1 ms,
+ * so at 1 ms it saves at most a tenth of the commit's latency while every other caller of the
+ * process waits the whole millisecond per commit. Fast local NVMe and SSD flushes take 0.05–0.3 ms;
+ * network volumes (cloud block storage) 1–10 ms, where the thread pool is the right place.
+ */
+export const SLOW_COMMIT_WRITE_MS = 1
+
+/**
+ * Only groups of one record and at most this many bytes — a lone writer's — are written inline in
+ * 'auto'. Concurrent writers gain more from the thread pool: while one group's write is in flight
+ * the JavaScript thread applies the previous group and gathers the next, which a blocking write
+ * would serialize. A large group's write is mostly transfer time, which the round trip hardly adds to.
+ */
+export const MAX_INLINE_GROUP_BYTES = 64 * 1024
+
+/**
+ * The longest 'auto' keeps the event loop from turning with back-to-back inline commits. Past it,
+ * one group goes through the thread pool, and the timers, I/O callbacks and other requests of the
+ * process run while it is in flight. That trip costs ~0.1 ms, so once per 5 ms it costs a lone
+ * writer ~2 % of its throughput, while the lag others see stays of the order of a young-generation
+ * GC pause.
+ */
+export const MAX_EVENT_LOOP_HOLD_MS = 5
+
+/** Weight of a new sample in the moving average: one stall of 16 ms moves it by 1 ms. */
+const SAMPLE_WEIGHT = 1 / 16
+/** Samples taken since the last switch before the average can switch again (hysteresis). */
+const SAMPLES_BEFORE_SWITCH = 8
+
+/**
+ * The 'auto' decision, fed the measured duration of each lone group's write, however it was made.
+ * While inline, the samples are the device's time; once too slow, the group's writes go to the
+ * thread pool, and their measured times — the device's plus the round trip, an upper bound on what
+ * an inline write would cost — are the probe: when they average under the limit again (a flush
+ * stall passed, another process stopped loading the disk), writes go back inline. No blocking probe
+ * is ever made on a disk judged slow. Pure: no clock, no I/O.
+ */
+export class CommitWritePolicy {
+  private slow = false
+  private average = 0
+  private samples = 0
+
+  constructor(readonly mode: CommitWrites) {}
+
+  /**
+   * Whether to write a group of `records` records and `bytes` bytes with `writeSync`, when inline
+   * commits have kept the event loop from turning for `msHeld` (0 if it turned since the last one).
+   * A writer awaiting one inline commit after another never lets the loop turn — every step is a
+   * microtask — so 'auto' sends a group through the thread pool, which yields, once the loop has
+   * been held for `MAX_EVENT_LOOP_HOLD_MS`.
+   */
+  inline(records: number, bytes: number, msHeld: number): boolean {
+    if (this.mode !== 'auto') return this.mode === 'inline'
+    return !this.slow && isLone(records, bytes) && msHeld < MAX_EVENT_LOOP_HOLD_MS
+  }
+
+  /** The write of a group of `records` records and `bytes` bytes took `ms`, inline or not. */
+  observe(records: number, bytes: number, ms: number): void {
+    if (this.mode !== 'auto' || !isLone(records, bytes)) return
+    this.average = this.samples === 0 ? ms : this.average + (ms - this.average) * SAMPLE_WEIGHT
+    this.samples++
+    if (this.samples < SAMPLES_BEFORE_SWITCH) return
+    const slow = this.average > SLOW_COMMIT_WRITE_MS
+    if (slow === this.slow) return
+    this.slow = slow
+    this.samples = 0
+  }
+
+  /** Where a lone writer's next group goes, and the moving average of the samples since the last switch (ms). */
+  get state(): { readonly lone: 'inline' | 'thread-pool'; readonly averageMs: number } {
+    const lone = this.mode === 'auto' ? (this.slow ? 'thread-pool' : 'inline') : this.mode
+    return { lone, averageMs: this.average }
+  }
+}
+
+function isLone(records: number, bytes: number): boolean {
+  return records === 1 && bytes <= MAX_INLINE_GROUP_BYTES
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest'
+import { CommitWritePolicy, MAX_EVENT_LOOP_HOLD_MS, MAX_INLINE_GROUP_BYTES } from '../src/commit-write-policy.js'
+
+const LONE = [1, 200] as const
+
+/** Feeds `count` lone-group samples of `ms` each, written as the policy decides. */
+function feed(policy: CommitWritePolicy, count: number, ms: number): void {
+  for (let i = 0; i < count; i++) policy.observe(...LONE, ms)
+}
+
+describe('CommitWritePolicy', () => {
+  it("'inline' and 'thread-pool' decide the same whatever is measured", () => {
+    const inline = new CommitWritePolicy('inline')
+    const pool = new CommitWritePolicy('thread-pool')
+    for (const policy of [inline, pool]) feed(policy, 100, 50)
+    expect(inline.inline(64, 10 * MAX_INLINE_GROUP_BYTES, 1000)).toBe(true)
+    expect(inline.inline(...LONE, 0)).toBe(true)
+    expect(pool.inline(...LONE, 0)).toBe(false)
+    expect(pool.state.lone).toBe('thread-pool')
+  })
+
+  it("'auto' writes a lone writer's groups inline, and concurrent or large groups on the thread pool", () => {
+    const policy = new CommitWritePolicy('auto')
+    expect(policy.inline(1, 184, 0)).toBe(true)
+    expect(policy.inline(1, MAX_INLINE_GROUP_BYTES, 0)).toBe(true)
+    expect(policy.inline(1, MAX_INLINE_GROUP_BYTES + 1, 0)).toBe(false)
+    expect(policy.inline(2, 368, 0)).toBe(false)
+    expect(policy.inline(64, 64 * 184, 0)).toBe(false)
+  })
+
+  it("'auto' sends a lone group through the thread pool once the event loop has been held for 5 ms; 'inline' does not", () => {
+    const auto = new CommitWritePolicy('auto')
+    expect(auto.inline(...LONE, MAX_EVENT_LOOP_HOLD_MS - 0.01)).toBe(true)
+    expect(auto.inline(...LONE, MAX_EVENT_LOOP_HOLD_MS)).toBe(false)
+    expect(auto.state.lone).toBe('inline') // holding the loop says nothing about the disk
+    expect(new CommitWritePolicy('inline').inline(...LONE, 1000)).toBe(true)
+  })
+
+  it("'auto' keeps a fast disk inline through occasional stalls", () => {
+    const policy = new CommitWritePolicy('auto')
+    for (let i = 0; i < 1000; i++) policy.observe(...LONE, i % 100 === 99 ? 8 : 0.1)
+    expect(policy.state.lone).toBe('inline')
+    expect(policy.inline(...LONE, 0)).toBe(true)
+  })
+
+  it("'auto' moves to the thread pool once inline writes average over 1 ms, judged after 8 samples", () => {
+    const policy = new CommitWritePolicy('auto')
+    feed(policy, 7, 3)
+    expect(policy.inline(...LONE, 0)).toBe(true) // seven samples are not yet enough to judge
+    feed(policy, 1, 3)
+    expect(policy.inline(...LONE, 0)).toBe(false)
+    expect(policy.state).toEqual({ lone: 'thread-pool', averageMs: 3 })
+  })
+
+  it("'auto' does not switch on a sustained average just under the limit", () => {
+    const policy = new CommitWritePolicy('auto')
+    feed(policy, 200, 0.99)
+    expect(policy.state.lone).toBe('inline')
+    feed(policy, 200, 1.01)
+    expect(policy.state.lone).toBe('thread-pool')
+  })
+
+  it("'auto' goes back inline when the thread pool's writes, an upper bound on the device's time, fall under the limit", () => {
+    const policy = new CommitWritePolicy('auto')
+    feed(policy, 8, 5)
+    expect(policy.state.lone).toBe('thread-pool')
+    // The slow period's average does not carry over: judged on 8 fresh samples.
+    feed(policy, 7, 0.3)
+    expect(policy.state.lone).toBe('thread-pool')
+    feed(policy, 1, 0.3)
+    expect(policy.state.lone).toBe('inline')
+  })
+
+  it("'auto' stays on the thread pool while the disk stays slow, and ignores samples of non-lone groups", () => {
+    const policy = new CommitWritePolicy('auto')
+    feed(policy, 8, 4)
+    feed(policy, 1000, 2.5)
+    for (let i = 0; i < 100; i++) policy.observe(32, 32 * 184, 0.01) // concurrent groups say nothing
+    expect(policy.state.lone).toBe('thread-pool')
+    expect(policy.state.averageMs).toBeCloseTo(2.5, 6)
+  })
+
+  it('one long stall moves the average by its 16th: a 20 ms stall among 0.1 ms writes switches, an 8 ms one does not', () => {
+    const eight = new CommitWritePolicy('auto')
+    feed(eight, 20, 0.1)
+    eight.observe(...LONE, 8)
+    expect(eight.state.lone).toBe('inline')
+    const twenty = new CommitWritePolicy('auto')
+    feed(twenty, 20, 0.1)
+    twenty.observe(...LONE, 20)
+    expect(twenty.state.lone).toBe('thread-pool')
+  })
+})

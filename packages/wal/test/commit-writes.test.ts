@@ -1,0 +1,185 @@
+import { ObservedVfs, SimVfs, TinyDbError, type VfsEvent } from '@tinydb/vfs'
+import { describe, expect, it } from 'vitest'
+import { MAX_EVENT_LOOP_HOLD_MS, Wal, type CommitWrites } from '../src/index.js'
+import { segmentPath } from '../src/segment-directory.js'
+import { collect, payloadFor } from './support/fixtures.js'
+
+const DIR = '/db/wal'
+const SEGMENT_1 = segmentPath(DIR, 1)
+
+/** A SimVfs seen through an ObservedVfs that keeps the log's commit writes (dsync writes after a segment header). */
+function observedDisk(seed: number, onWrite?: (event: VfsEvent & { op: 'write' }) => void) {
+  const sim = new SimVfs({ seed })
+  const writes: { readonly position: number; readonly blocking: boolean }[] = []
+  const vfs = new ObservedVfs(sim, (event) => {
+    if (event.op !== 'write' || !event.dsync || event.position === 0) return
+    writes.push({ position: event.position, blocking: event.blocking })
+    onWrite?.(event)
+  })
+  return { sim, vfs, writes }
+}
+
+/** One awaited append after another, letting the event loop turn between them (as a writer served by I/O does). */
+async function lone(wal: Wal, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await wal.append(payloadFor(wal.nextLsn, 100))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+describe('commit writes: where each group is written', () => {
+  const cases: readonly [CommitWrites, boolean, boolean][] = [
+    // mode, lone groups inline, concurrent groups inline
+    ['auto', true, false],
+    ['inline', true, true],
+    ['thread-pool', false, false],
+  ]
+  for (const [mode, loneInline, concurrentInline] of cases) {
+    it(`'${mode}': lone groups ${loneInline ? 'inline' : 'on the thread pool'}, concurrent ones ${concurrentInline ? 'inline' : 'on the thread pool'}`, async () => {
+      const { vfs, writes } = observedDisk(31)
+      const wal = await Wal.open(vfs, DIR, { commitWrites: mode })
+      await lone(wal, 5)
+      // The first group starts the segment: that path is asynchronous in every mode.
+      expect(writes.map((write) => write.blocking)).toEqual([false, loneInline, loneInline, loneInline, loneInline])
+      writes.length = 0
+      await Promise.all([1, 2, 3].map(() => wal.append(payloadFor(wal.nextLsn, 100))))
+      expect(writes).toEqual([{ position: expect.any(Number) as number, blocking: concurrentInline }])
+      expect(wal.commitWriteState.lone).toBe(loneInline ? 'inline' : 'thread-pool')
+      await wal.close()
+      const reopened = await Wal.open(vfs, DIR)
+      expect((await collect(reopened.read())).map((record) => record.lsn)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      await reopened.close()
+    })
+  }
+
+  it("'auto' moves a lone writer to the thread pool when inline writes take over 1 ms", async () => {
+    // Every blocking write spins 2 ms inside writeSync: the measured time is at least that.
+    const { vfs, writes } = observedDisk(32, (event) => {
+      if (!event.blocking) return
+      const until = performance.now() + 2
+      while (performance.now() < until);
+    })
+    const wal = await Wal.open(vfs, DIR)
+    await lone(wal, 1 + 8) // the segment's first group, then the 8 samples the policy judges on
+    expect(writes.map((write) => write.blocking)).toEqual([false, ...Array<boolean>(8).fill(true)])
+    expect(wal.commitWriteState.lone).toBe('thread-pool')
+    expect(wal.commitWriteState.averageMs).toBeGreaterThanOrEqual(2)
+    writes.length = 0
+    await lone(wal, 3)
+    expect(writes.map((write) => write.blocking)).toEqual([false, false, false])
+    await wal.close()
+  })
+
+  it("'auto' sends a back-to-back lone writer through the thread pool once it has held the event loop for 5 ms", async () => {
+    // Every blocking write spins past the budget: one inline commit is all it allows before a turn.
+    const { vfs, writes } = observedDisk(40, (event) => {
+      if (!event.blocking) return
+      const until = performance.now() + MAX_EVENT_LOOP_HOLD_MS + 0.5
+      while (performance.now() < until);
+    })
+    const wal = await Wal.open(vfs, DIR)
+    await lone(wal, 1) // starts the segment
+    writes.length = 0
+    // Awaited one after another without a setImmediate turn. The asynchronous write in the middle
+    // ends the hold, as its completion would come back through the event loop on a real disk.
+    for (let i = 0; i < 4; i++) await wal.append(payloadFor(wal.nextLsn, 100))
+    expect(writes.map((write) => write.blocking)).toEqual([true, false, true, false])
+    await new Promise((resolve) => setImmediate(resolve))
+    await wal.append(payloadFor(wal.nextLsn, 100))
+    expect(writes.at(-1)?.blocking).toBe(true)
+    expect(wal.commitWriteState.lone).toBe('inline')
+    await wal.close()
+  })
+
+  it('rejects invalid modes with INVALID_ARGUMENT', async () => {
+    const error = await Wal.open(new SimVfs(), DIR, { commitWrites: 'sometimes' as CommitWrites }).catch((caught: unknown) => caught)
+    expect(TinyDbError.isInstance(error) && error.code).toBe('INVALID_ARGUMENT')
+  })
+})
+
+describe('commit writes: a failed inline write poisons the log (invariant 7)', () => {
+  for (const [operation, error] of [
+    ['write', 'ENOSPC'],
+    ['sync', 'EIO'],
+  ] as const) {
+    it(`a failed ${operation} (${error}) of an inline group rejects it with IO, later appends with POISONED, and loses nothing acknowledged`, async () => {
+      const { sim, vfs, writes } = observedDisk(operation === 'write' ? 33 : 34)
+      const wal = await Wal.open(vfs, DIR, { commitWrites: 'inline' })
+      await lone(wal, 3)
+      sim.injectFault({ operation, path: SEGMENT_1, error })
+      const failed = await wal.append(payloadFor(4, 100)).catch((caught: unknown) => caught)
+      expect(writes.at(-1)?.blocking).toBe(true)
+      expect(TinyDbError.isInstance(failed) && [failed.code, (failed.cause as { code?: string }).code]).toEqual(['IO', error])
+      expect(wal.poisoned).toBe(true)
+      expect(wal.lastDurableLsn).toBe(3)
+      // Never retried, though the fault was one-shot and a retry would succeed.
+      await expect(wal.append(payloadFor(5, 100))).rejects.toMatchObject({ code: 'POISONED' })
+      expect((await collect(wal.read())).map((record) => record.lsn)).toEqual([1, 2, 3])
+      await wal.close()
+      sim.crash({ mode: 'drop' })
+      const reopened = await Wal.open(sim, DIR)
+      expect(reopened.openReport.lastLsn).toBe(3)
+      expect(await reopened.append(payloadFor(4, 100))).toBe(4)
+      await reopened.close()
+    })
+  }
+
+  it('rejects the appends gathered while the failing group was written with POISONED', async () => {
+    const { sim, vfs } = observedDisk(35)
+    const wal = await Wal.open(vfs, DIR, { commitWrites: 'inline' })
+    await lone(wal, 1)
+    sim.injectFault({ operation: 'sync', path: SEGMENT_1, error: 'EIO' })
+    // Appended in one tick: one group, written inline, failing as a whole.
+    const results = await Promise.allSettled([2, 3].map((lsn) => wal.append(payloadFor(lsn, 100))))
+    expect(results.map((result) => result.status === 'rejected' && (result.reason as TinyDbError).code)).toEqual(['IO', 'IO'])
+    await expect(wal.append(payloadFor(4, 100))).rejects.toMatchObject({ code: 'POISONED' })
+    await wal.close()
+  })
+})
+
+describe('prepareForAppends', () => {
+  it('makes the first append of an open find its segment file ready; open alone writes nothing', async () => {
+    const sim = new SimVfs({ seed: 36 })
+    const first = await Wal.open(sim, DIR, { segmentSize: 64 * 1024 })
+    await lone(first, 2)
+    await first.close()
+    const before = sim.operationCount
+    const wal = await Wal.open(sim, DIR, { segmentSize: 64 * 1024 })
+    expect(sim.operationCount).toBe(before)
+    await wal.prepareForAppends()
+    expect(sim.fileSize(segmentPath(DIR, 2))).toBe(64 * 1024)
+    // The first append only writes the prepared file's header and its group: no create, no zeros, no directory sync.
+    const operations = sim.operationCount
+    await lone(wal, 1)
+    expect(sim.operationCount - operations).toBe(4) // header write + its sync, group write + its sync
+    await wal.close()
+  })
+
+  it('a close stops a preparation still running; the next preparation finishes the file', async () => {
+    const sim = new SimVfs({ seed: 37 })
+    const segmentSize = 8 * 1024 * 1024
+    const wal = await Wal.open(sim, DIR, { segmentSize })
+    void wal.prepareForAppends()
+    await wal.close()
+    const partial = sim.fileSize(segmentPath(DIR, 1))
+    expect(partial).toBeLessThan(segmentSize)
+    const reopened = await Wal.open(sim, DIR, { segmentSize })
+    await reopened.prepareForAppends()
+    expect(sim.fileSize(segmentPath(DIR, 1))).toBe(segmentSize)
+    expect(await reopened.append(payloadFor(1, 10))).toBe(1)
+    await reopened.close()
+  })
+
+  it('does nothing once a segment is being written, or on a closed log', async () => {
+    const sim = new SimVfs({ seed: 38 })
+    const segments = async (): Promise<string[]> => (await sim.readdir(DIR)).filter((name) => name.endsWith('.wal'))
+    const wal = await Wal.open(sim, DIR, { segmentSize: 4096 })
+    await lone(wal, 1)
+    expect(await segments()).toEqual(['0000000000000001.wal'])
+    await wal.prepareForAppends()
+    expect(await segments()).toEqual(['0000000000000001.wal'])
+    await wal.close()
+    await wal.prepareForAppends()
+    expect(await segments()).toEqual(['0000000000000001.wal'])
+  })
+})
