@@ -1,6 +1,7 @@
 import { crc32c } from '@node-rs/crc32'
 import { join } from 'node:path'
 import type { Vfs } from '@tinydb/vfs'
+import { closeInBackground } from './close-in-background.js'
 import { FRAME_ALIGNMENT } from './frame-format.js'
 import { SEGMENT_HEADER_SIZE, readU64, writeU64 } from './segment-format.js'
 
@@ -83,10 +84,9 @@ export async function readCleanEnd(vfs: Vfs, dir: string): Promise<CleanEnd | un
   const file = await vfs.open(path)
   try {
     const bytes = Buffer.alloc(CLEAN_END_SIZE)
-    const read = await file.read(bytes, 0)
-    return decodeCleanEnd(bytes.subarray(0, read))
+    return decodeCleanEnd(bytes.subarray(0, file.readSync(bytes, 0)))
   } finally {
-    await file.close()
+    closeInBackground(file)
   }
 }
 

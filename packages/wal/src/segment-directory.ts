@@ -4,6 +4,7 @@ import { FRAME_FAULT_TEXT, FRAME_HEADER_SIZE, frameGroupFirstLsn, frameLsn } fro
 import { SEGMENT_FORMAT_VERSION, SEGMENT_HEADER_SIZE, checkSegmentHeader, parseSegmentFileName, segmentFileName, type HeaderCheck } from './segment-format.js'
 import { FrameCursor, judgeTail } from './segment-scan.js'
 import { readCleanEnd, type CleanEnd } from './clean-end.js'
+import { closeInBackground } from './close-in-background.js'
 
 /** A segment holding records (its header is valid and durable). */
 export interface Segment {
@@ -66,19 +67,24 @@ export function segmentPath(dir: string, seq: number): string {
  * however long the log is.
  */
 export async function scanDirectory(vfs: Vfs, dir: string, durable: boolean): Promise<LogDirectory> {
-  await createDirectory(vfs, dir, durable)
+  // Every step below is a trip through Node's thread pool (~0.3–0.7 ms each in a reopen, where the
+  // pager's open is busy on the same thread), so open keeps the chain short: the clean-end record is
+  // read alongside the listing, the headers concurrently, each with one synchronous read, and a
+  // read-only handle's close is not waited for. A missing directory is found by the failed listing
+  // rather than asked about first: reopening an existing log is the common case.
+  const clean = readCleanEnd(vfs, dir)
+  clean.catch(() => undefined) // awaited below; a failure must not go unhandled meanwhile
+  let names = await vfs.readdir(dir).catch(() => undefined)
+  if (names === undefined) {
+    await createDirectory(vfs, dir, durable)
+    names = await vfs.readdir(dir)
+  }
   const seqs: number[] = []
-  for (const name of await vfs.readdir(dir)) {
+  for (const name of names) {
     const seq = parseSegmentFileName(name)
     if (seq !== undefined) seqs.push(seq)
   }
-  // The headers are read concurrently (each file is opened, read and closed on its own; nothing is
-  // written), and the clean-end record alongside them: open then waits for one round of reads, not
-  // one per file.
-  const [listed, clean] = await Promise.all([
-    Promise.all(seqs.map((seq) => listSegment(vfs, segmentPath(dir, seq), seq))),
-    readCleanEnd(vfs, dir),
-  ])
+  const [listed, cleanEnd] = await Promise.all([Promise.all(seqs.map((seq) => listSegment(vfs, segmentPath(dir, seq), seq))), clean])
   listed.sort((a, b) => a.seq - b.seq)
 
   const segments: Segment[] = []
@@ -105,7 +111,7 @@ export async function scanDirectory(vfs: Vfs, dir: string, durable: boolean): Pr
 
   const last = segments[segments.length - 1]
   const { lastLsn, discardedTailBytes } =
-    last !== undefined && clean !== undefined && describesSegment(clean, last) ? endFromCleanEnd(last, clean) : await scanLastSegment(vfs, last)
+    last !== undefined && cleanEnd !== undefined && describesSegment(cleanEnd, last) ? endFromCleanEnd(last, cleanEnd) : await scanLastSegment(vfs, last)
   const firstSpare = listed.find((file) => file.path === spares[0]?.path)
   if (firstSpare !== undefined) checkSpareIsUnused(firstSpare, lastLsn + 1)
   return {
@@ -137,12 +143,13 @@ async function createDirectory(vfs: Vfs, dir: string, durable: boolean): Promise
 async function listSegment(vfs: Vfs, path: string, seq: number): Promise<Listed> {
   const file = await vfs.open(path)
   try {
-    const size = await file.size()
-    const head = Buffer.alloc(Math.min(size, SEGMENT_HEADER_SIZE + FRAME_HEADER_SIZE))
-    await file.read(head, 0)
+    const sized = file.size()
+    const buffer = Buffer.alloc(SEGMENT_HEADER_SIZE + FRAME_HEADER_SIZE)
+    const head = buffer.subarray(0, file.readSync(buffer, 0))
+    const size = await sized
     return { seq, path, size, head, check: checkSegmentHeader(head.subarray(0, SEGMENT_HEADER_SIZE), seq) }
   } finally {
-    await file.close()
+    closeInBackground(file)
   }
 }
 
