@@ -7,7 +7,8 @@
  * - 'thread-pool': with an asynchronous write on Node's thread pool; the process keeps running.
  * - 'auto' (default): inline while that is cheap — for a lone writer's groups (one record, at most
  *   `MAX_INLINE_GROUP_BYTES`) while their writes take under `SLOW_COMMIT_WRITE_MS` on average, and
- *   for at most `MAX_EVENT_LOOP_HOLD_MS` without a turn of the event loop — else the thread pool.
+ *   while nothing else in the process wants the thread (see `BUSY_LOOP_ITERATION_MS`) — else the
+ *   thread pool.
  */
 export type CommitWrites = 'auto' | 'inline' | 'thread-pool'
 
@@ -30,13 +31,19 @@ export const SLOW_COMMIT_WRITE_MS = 1
 export const MAX_INLINE_GROUP_BYTES = 64 * 1024
 
 /**
- * The longest 'auto' keeps the event loop from turning with back-to-back inline commits. Past it,
- * one group goes through the thread pool, and the timers, I/O callbacks and other requests of the
- * process run while it is in flight. That trip costs ~0.1 ms, so once per 5 ms it costs a lone
- * writer ~2 % of its throughput, while the lag others see stays of the order of a young-generation
- * GC pause.
+ * Between two inline commits 'auto' lets the event loop run one full iteration, and times it. An
+ * iteration longer than this means other work of the process — readers, timers, requests — was
+ * waiting for the thread: every inline commit would then stall it for a device flush, so lone
+ * groups go through the thread pool (which leaves the thread free during the flush) for
+ * `SHARE_THREAD_MS`, and are judged again after. An idle iteration costs microseconds, so a writer
+ * alone in its process keeps committing inline. Measured with one writer and readers yielding every
+ * 64 gets (apps/bench mvcc): without this, readers kept 10 % of their reads; with it, about what
+ * they keep beside thread-pool commits.
  */
-export const MAX_EVENT_LOOP_HOLD_MS = 5
+export const BUSY_LOOP_ITERATION_MS = 0.1
+
+/** How long lone groups stay on the thread pool once the process was found busy. */
+export const SHARE_THREAD_MS = 10
 
 /** Weight of a new sample in the moving average: one stall of 16 ms moves it by 1 ms. */
 const SAMPLE_WEIGHT = 1 / 16
@@ -53,21 +60,28 @@ const SAMPLES_BEFORE_SWITCH = 8
  */
 export class CommitWritePolicy {
   private slow = false
+  /** Until when lone groups go through the thread pool because the process was busy. */
+  private sharingUntil = Number.NEGATIVE_INFINITY
   private average = 0
   private samples = 0
 
   constructor(readonly mode: CommitWrites) {}
 
   /**
-   * Whether to write a group of `records` records and `bytes` bytes with `writeSync`, when inline
-   * commits have kept the event loop from turning for `msHeld` (0 if it turned since the last one).
-   * A writer awaiting one inline commit after another never lets the loop turn — every step is a
-   * microtask — so 'auto' sends a group through the thread pool, which yields, once the loop has
-   * been held for `MAX_EVENT_LOOP_HOLD_MS`.
+   * Whether to write a group of `records` records and `bytes` bytes with `writeSync` at time `now`
+   * (ms, any monotonic clock shared with `observeLoopIteration`).
    */
-  inline(records: number, bytes: number, msHeld: number): boolean {
+  inline(records: number, bytes: number, now: number): boolean {
     if (this.mode !== 'auto') return this.mode === 'inline'
-    return !this.slow && isLone(records, bytes) && msHeld < MAX_EVENT_LOOP_HOLD_MS
+    return !this.slow && isLone(records, bytes) && now >= this.sharingUntil
+  }
+
+  /**
+   * A full event-loop iteration between two inline commits took `ms`, ending at `now`: longer than
+   * `BUSY_LOOP_ITERATION_MS` means others were waiting for the thread.
+   */
+  observeLoopIteration(ms: number, now: number): void {
+    if (ms > BUSY_LOOP_ITERATION_MS) this.sharingUntil = now + SHARE_THREAD_MS
   }
 
   /** The write of a group of `records` records and `bytes` bytes took `ms`, inline or not. */

@@ -27,14 +27,10 @@ export class Wal {
   private readonly spares: SpareSegments
   private readonly writer: SegmentWriter
   private readonly commitWrites: CommitWritePolicy
-  /**
-   * When the first inline commit since the event loop last turned was made; undefined once a
-   * `setImmediate` queued by it has run, or an asynchronous write completed (see
-   * `CommitWritePolicy.inline`).
-   */
-  private holdingSince: number | undefined
+  /** An inline commit was made and the event loop has not turned since (see `writeGroup`). */
+  private inlineSinceTurn = false
   private readonly loopTurned = (): void => {
-    this.holdingSince = undefined
+    this.inlineSinceTurn = false
   }
   private nextLsnValue: number
   private durableLsn: number
@@ -296,24 +292,54 @@ export class Wal {
    * One group's write, inline or on the thread pool as the policy says; either way it returns (or
    * throws) only once the write is done, so groups stay one at a time, in order. The first group of
    * a segment always takes the asynchronous path: starting a segment is several I/O steps.
+   *
+   * A writer awaiting one inline commit after another would never let the event loop turn (every
+   * step is a microtask), so after an inline commit the next one first lets the loop run one full
+   * iteration and times it: the policy moves to the thread pool when others were waiting.
    */
   private writeGroup(group: CommitGroup): Promise<void> | undefined {
+    if (this.inlineSinceTurn && this.wantsInline(group)) return this.nextLoopIteration().then(() => this.writeGroupNow(group))
+    return this.writeGroupNow(group)
+  }
+
+  private writeGroupNow(group: CommitGroup): Promise<void> | undefined {
     const started = performance.now()
-    const held = this.holdingSince === undefined ? 0 : started - this.holdingSince
-    const inline = this.commitWrites.inline(group.count, group.length, held) && this.writer.canWriteSync(group)
-    if (inline && this.holdingSince === undefined) {
-      this.holdingSince = started
-      setImmediate(this.loopTurned)
-    }
-    if (inline) {
+    if (this.wantsInline(group)) {
       this.writer.writeSync(group)
+      // A writer that lets the loop turn by itself between commits (a request handler, a loop with
+      // its own yields) shares the thread already: only back-to-back commits are made to yield.
+      this.inlineSinceTurn = true
+      setImmediate(this.loopTurned)
       this.commitWrites.observe(group.count, group.length, performance.now() - started)
       return undefined
     }
     return this.writer.write(group).then(() => {
-      // Its completion came back through the event loop (on a real disk): the hold is over.
-      this.holdingSince = undefined
+      // Its completion came back through the event loop (on a real disk): the loop has turned.
+      this.inlineSinceTurn = false
       if (!group.startsSegment) this.commitWrites.observe(group.count, group.length, performance.now() - started)
+    })
+  }
+
+  private wantsInline(group: CommitGroup): boolean {
+    return this.commitWrites.inline(group.count, group.length, performance.now()) && this.writer.canWriteSync(group)
+  }
+
+  /**
+   * Resolves after the event loop has gone once all the way round, reporting how long that took.
+   * Two `setImmediate`s: the first runs in this iteration's check phase (possibly before other
+   * callbacks queued there), the second a whole iteration later, after everything that was waiting.
+   */
+  private nextLoopIteration(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      setImmediate(() => {
+        const from = performance.now()
+        setImmediate(() => {
+          const now = performance.now()
+          this.inlineSinceTurn = false
+          this.commitWrites.observeLoopIteration(now - from, now)
+          resolve()
+        })
+      })
     })
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CommitWritePolicy, MAX_EVENT_LOOP_HOLD_MS, MAX_INLINE_GROUP_BYTES } from '../src/commit-write-policy.js'
+import { BUSY_LOOP_ITERATION_MS, CommitWritePolicy, MAX_INLINE_GROUP_BYTES, SHARE_THREAD_MS } from '../src/commit-write-policy.js'
 
 const LONE = [1, 200] as const
 
@@ -28,12 +28,18 @@ describe('CommitWritePolicy', () => {
     expect(policy.inline(64, 64 * 184, 0)).toBe(false)
   })
 
-  it("'auto' sends a lone group through the thread pool once the event loop has been held for 5 ms; 'inline' does not", () => {
+  it("'auto' shares the thread for a while after a busy loop iteration; idle iterations change nothing; 'inline' ignores both", () => {
     const auto = new CommitWritePolicy('auto')
-    expect(auto.inline(...LONE, MAX_EVENT_LOOP_HOLD_MS - 0.01)).toBe(true)
-    expect(auto.inline(...LONE, MAX_EVENT_LOOP_HOLD_MS)).toBe(false)
-    expect(auto.state.lone).toBe('inline') // holding the loop says nothing about the disk
-    expect(new CommitWritePolicy('inline').inline(...LONE, 1000)).toBe(true)
+    auto.observeLoopIteration(BUSY_LOOP_ITERATION_MS, 1000) // idle enough
+    expect(auto.inline(...LONE, 1000)).toBe(true)
+    auto.observeLoopIteration(BUSY_LOOP_ITERATION_MS + 0.01, 2000)
+    expect(auto.inline(...LONE, 2000)).toBe(false)
+    expect(auto.inline(...LONE, 2000 + SHARE_THREAD_MS - 0.01)).toBe(false)
+    expect(auto.inline(...LONE, 2000 + SHARE_THREAD_MS)).toBe(true)
+    expect(auto.state.lone).toBe('inline') // a busy process says nothing about the disk
+    const inline = new CommitWritePolicy('inline')
+    inline.observeLoopIteration(50, 0)
+    expect(inline.inline(...LONE, 1)).toBe(true)
   })
 
   it("'auto' keeps a fast disk inline through occasional stalls", () => {
