@@ -3,6 +3,41 @@ import { describe, expect, it } from 'vitest'
 import { FreePages } from '../src/freelist.js'
 import type { LoadedFreeList } from '../src/freelist.js'
 
+type Operation = { readonly kind: 'add'; readonly id: number } | { readonly kind: 'take' } | { readonly kind: 'has'; readonly id: number }
+
+/**
+ * Applies `operations` to `free` and to `model` (a plain set: what a sorted set would do), and
+ * returns both transcripts, which must be equal.
+ */
+function transcripts(free: FreePages, model: Set<number>, operations: readonly Operation[]): { actual: string[]; expected: string[] } {
+  const actual: string[] = [`size ${free.size}`]
+  const expected: string[] = [`size ${model.size}`]
+  for (const op of operations) {
+    if (op.kind === 'add') {
+      let outcome = 'added'
+      try {
+        free.add(op.id)
+      } catch (error) {
+        outcome = error instanceof RangeError ? 'refused' : String(error)
+      }
+      actual.push(`add ${op.id}: ${outcome}`)
+      expected.push(`add ${op.id}: ${model.has(op.id) ? 'refused' : 'added'}`)
+      model.add(op.id)
+    } else if (op.kind === 'take') {
+      const lowest = model.size === 0 ? undefined : Math.min(...model)
+      if (lowest !== undefined) model.delete(lowest)
+      actual.push(`take ${free.takeLowest()}`)
+      expected.push(`take ${lowest}`)
+    } else {
+      actual.push(`has ${op.id} ${free.has(op.id)}`)
+      expected.push(`has ${op.id} ${model.has(op.id)}`)
+    }
+    actual.push(`size ${free.size}`)
+    expected.push(`size ${model.size}`)
+  }
+  return { actual, expected }
+}
+
 describe('FreePages', () => {
   it('hands out the lowest free page first, like a sorted set (property, seeded)', () => {
     const operation = fc.oneof(
@@ -13,28 +48,7 @@ describe('FreePages', () => {
       fc.property(fc.array(operation, { maxLength: 300 }), (operations) => {
         const free = new FreePages()
         const model = new Set<number>()
-        const actual: string[] = []
-        const expected: string[] = []
-        for (const op of operations) {
-          if (op.kind === 'add') {
-            let outcome = 'added'
-            try {
-              free.add(op.id)
-            } catch (error) {
-              outcome = error instanceof RangeError ? 'refused' : String(error)
-            }
-            actual.push(`add ${op.id}: ${outcome}`)
-            expected.push(`add ${op.id}: ${model.has(op.id) ? 'refused' : 'added'}`)
-            model.add(op.id)
-          } else {
-            const lowest = model.size === 0 ? undefined : Math.min(...model)
-            if (lowest !== undefined) model.delete(lowest)
-            actual.push(`take ${free.takeLowest()}`)
-            expected.push(`take ${lowest}`)
-          }
-          actual.push(`size ${free.size}`)
-          expected.push(`size ${model.size}`)
-        }
+        const { actual, expected } = transcripts(free, model, operations)
         expect(actual).toEqual(expected)
         expect(free.toArray()).toEqual([...model].sort((a, b) => a - b))
         const membership = Array.from({ length: 202 }, (_, id) => free.has(id) === model.has(id))
@@ -83,31 +97,7 @@ describe('FreePages', () => {
       fc.property(fc.uniqueArray(fc.integer({ min: 2, max: 300 }), { maxLength: 120 }), fc.array(operation, { maxLength: 300 }), (listed, operations) => {
         const free = new FreePages([], loaded([...listed].sort((a, b) => a - b)))
         const model = new Set(listed)
-        const actual: string[] = [`size ${free.size}`]
-        const expected: string[] = [`size ${model.size}`]
-        for (const op of operations) {
-          if (op.kind === 'add') {
-            let outcome = 'added'
-            try {
-              free.add(op.id)
-            } catch (error) {
-              outcome = error instanceof RangeError ? 'refused' : String(error)
-            }
-            actual.push(`add ${op.id}: ${outcome}`)
-            expected.push(`add ${op.id}: ${model.has(op.id) ? 'refused' : 'added'}`)
-            model.add(op.id)
-          } else if (op.kind === 'take') {
-            const lowest = model.size === 0 ? undefined : Math.min(...model)
-            if (lowest !== undefined) model.delete(lowest)
-            actual.push(`take ${free.takeLowest()}`)
-            expected.push(`take ${lowest}`)
-          } else {
-            actual.push(`has ${op.id} ${free.has(op.id)}`)
-            expected.push(`has ${op.id} ${model.has(op.id)}`)
-          }
-          actual.push(`size ${free.size}`)
-          expected.push(`size ${model.size}`)
-        }
+        const { actual, expected } = transcripts(free, model, operations)
         expect(actual).toEqual(expected)
         expect(free.toArray()).toEqual([...model].sort((a, b) => a - b))
       }),
