@@ -1,5 +1,6 @@
 import { TinyDbError } from '@tinydb/vfs'
 import type { KeyRange } from '@tinydb/kv'
+import { COMMIT_WRITES, type CommitWrites } from '@tinydb/wal'
 import type { BatchOperation, Bytes, OpenOptions, ScanOptions } from './types.js'
 
 const encoder = new TextEncoder()
@@ -79,6 +80,7 @@ export interface ResolvedOptions {
   readonly cacheSize: number
   readonly checkpointThreshold: number
   readonly walSegmentSize: number
+  readonly commitWrites: CommitWrites
 }
 
 const MiB = 1024 * 1024
@@ -91,8 +93,15 @@ export function resolveOptions(options: OpenOptions | undefined): ResolvedOption
   if (durability !== 'sync' && durability !== 'none') {
     throw new TinyDbError('INVALID_ARGUMENT', `durability must be 'sync' or 'none', got ${describe(durability)}`)
   }
+  // 'auto' decides from measured write times, which mean nothing on a simulated disk and would make
+  // a SimVfs run differ from its replay (the crash tests replay runs): a caller's Vfs gets 'thread-pool'.
+  const commitWrites = options?.commitWrites ?? (options?.vfs === undefined ? 'auto' : 'thread-pool')
+  if (!COMMIT_WRITES.includes(commitWrites)) {
+    throw new TinyDbError('INVALID_ARGUMENT', `commitWrites must be one of ${COMMIT_WRITES.join(', ')}, got ${describe(commitWrites)}`)
+  }
   return {
     durability,
+    commitWrites,
     pageSize: positiveInteger(options?.pageSize, 4096, 'pageSize'),
     cacheSize: positiveInteger(options?.cacheSize, 64 * MiB, 'cacheSize'),
     checkpointThreshold: positiveInteger(options?.checkpointThreshold, 64 * MiB, 'checkpointThreshold'),

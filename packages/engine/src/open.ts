@@ -4,7 +4,7 @@ import { FilePager } from '@tinydb/pager'
 import { recover, storeLayout } from '@tinydb/recovery'
 import { NodeVfs, TinyDbError } from '@tinydb/vfs'
 import type { Vfs, VfsLock } from '@tinydb/vfs'
-import { COMMIT_WRITES, Wal } from '@tinydb/wal'
+import { Wal } from '@tinydb/wal'
 import { resolveOptions, type Limits } from './arguments.js'
 import { TinyDb } from './db.js'
 import type { Db, OpenOptions } from './types.js'
@@ -24,10 +24,6 @@ export async function open(dir: string, options?: OpenOptions): Promise<Db> {
     throw new TinyDbError('INVALID_ARGUMENT', `open expects a directory path, got ${dir === '' ? 'an empty string' : typeof dir}`)
   }
   const resolved = resolveOptions(options)
-  // 'auto' decides from measured write times, which mean nothing on a simulated disk and would make
-  // a SimVfs run differ from its replay (the crash tests replay runs): a caller's Vfs gets 'thread-pool'.
-  const commitWrites = options?.commitWrites ?? (options?.vfs === undefined ? 'auto' : 'thread-pool')
-  if (!COMMIT_WRITES.includes(commitWrites)) throw new TinyDbError('INVALID_ARGUMENT', `commitWrites must be one of ${COMMIT_WRITES.join(', ')}, got ${String(commitWrites)}`)
   const vfs = options?.vfs ?? new NodeVfs()
   const layout = storeLayout(dir)
   const lock = await lockDirectory(vfs, dir, layout.lockPath)
@@ -43,7 +39,7 @@ export async function open(dir: string, options?: OpenOptions): Promise<Db> {
         segmentSize: resolved.walSegmentSize,
         durability: resolved.durability,
         maxRecordSize: MAX_BATCH_SIZE,
-        commitWrites,
+        commitWrites: resolved.commitWrites,
       }),
     ])
     if (pagerOpened.status === 'fulfilled') opened.push(pagerOpened.value)

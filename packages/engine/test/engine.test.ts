@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -74,6 +74,11 @@ describe('engine on the real file system', () => {
     expect(await codeOf(bad['batch']!.call(db, [{ type: 'put', key: 'a', value: 'b' }, { type: 'merge', key: 'a' }]))).toBe('INVALID_ARGUMENT')
     expect(() => db.scan({ limit: -1 })).toThrow(TinyDbError)
     expect(await codeOf(open(dir, { durability: 'sometimes' as 'sync' }))).toBe('INVALID_ARGUMENT')
+    expect(await codeOf(open(dir, { commitWrites: 'sometimes' as 'auto' }))).toBe('INVALID_ARGUMENT')
+    // Refused before anything touches the disk: no directory is made for a store that cannot open.
+    const missing = join(dir, 'never-created')
+    expect(await codeOf(open(missing, { commitWrites: 'sometimes' as 'auto' }))).toBe('INVALID_ARGUMENT')
+    expect(await stat(missing).then(() => 'exists', () => 'absent')).toBe('absent')
     expect(await entries(db)).toEqual([['kept', 'yes']])
     await db.close()
   })

@@ -51,7 +51,7 @@ export class SegmentWriter {
    */
   writeSync(group: CommitGroup): void {
     const current = this.current
-    if (current === undefined || group.startsSegment) throw new Error('SegmentWriter: writeSync needs a group for the open segment')
+    if (current === undefined || !this.canWriteSync(group)) throw new Error('SegmentWriter: writeSync needs a group for the open segment')
     current.file.writeSync(group.bytes.subarray(0, group.length), group.offset)
     this.written(current.segment, group)
   }
