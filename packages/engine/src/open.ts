@@ -67,7 +67,7 @@ export async function open(dir: string, options?: OpenOptions): Promise<Db> {
       ...(onStep === undefined ? {} : { onStep }),
     })
     // The store is known good now: get the first commit's segment file ready. A store being created
-    // has none: making it (a segment of zeros and its syncs, ~20 ms) is part of creating the store,
+    // has none: making it (1 MiB of zeros and its syncs, ~3 ms) is part of creating the store,
     // so open waits for it rather than hand the cost to the first put. A reopened store usually has
     // a spare ready; otherwise it is made while the caller starts.
     const preparing = wal.prepareForAppends()

@@ -23,6 +23,8 @@ export class CommitGroup {
   offset = 0
   /** True when the group is the first of a new segment (whose header it carries the first LSN for). */
   startsSegment = false
+  /** When `startsSegment`: the bytes that segment's file is preallocated to (set when the group is flushed). */
+  segmentSize = 0
   done: Promise<void> = Promise.resolve()
   private settle: { resolve: () => void; reject: (error: unknown) => void } | undefined
 

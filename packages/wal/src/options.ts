@@ -5,8 +5,10 @@ import { SEGMENT_HEADER_SIZE } from './segment-format.js'
 
 export interface WalOptions {
   /**
-   * Bytes per segment file, default 8 MiB. Segments are preallocated to this size; a commit group
-   * larger than a segment gets a segment of its own size.
+   * Bytes per segment file, default 8 MiB. Segments are preallocated (written with zeros) to this
+   * size, except the first ones of each open: 1 MiB (or this, if smaller), then twice the previous,
+   * so that creating a log or the first append after opening one does not wait for a whole
+   * segment of zeros. A commit group larger than its segment gets a segment of its own size.
    */
   readonly segmentSize?: number
   /**

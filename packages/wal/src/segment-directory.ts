@@ -31,8 +31,11 @@ export interface Segment {
 export interface Spare {
   readonly seq: number
   readonly path: string
-  /** Sized to at least the segment size, synced, and its directory entry synced. */
-  ready: boolean
+  /**
+   * Bytes the file is known to hold, written (zeros or old frames: no block left to allocate) and
+   * synced, with its directory entry synced; 0 until this open has checked or prepared it.
+   */
+  preparedSize: number
 }
 
 /** What open found: the log's segments, the spare files after them, and where the log ends. */
@@ -97,7 +100,7 @@ export async function scanDirectory(vfs: Vfs, dir: string, durable: boolean): Pr
     }
     if (check.kind === 'unused') {
       // Sorted after every segment in use, only as spares (see segment-format.ts).
-      spares.push({ seq: file.seq, path: file.path, ready: false })
+      spares.push({ seq: file.seq, path: file.path, preparedSize: 0 })
       continue
     }
     const spare = spares[0]

@@ -2,6 +2,7 @@ import type { Vfs, VfsFile } from '@tinydb/vfs'
 import type { CommitGroup } from './commit-group.js'
 import type { Segment } from './segment-directory.js'
 import { SEGMENT_HEADER_SIZE, encodeSegmentHeader } from './segment-format.js'
+import type { SegmentSizes } from './segment-sizes.js'
 import type { SpareSegments } from './spare-segments.js'
 
 /**
@@ -16,7 +17,7 @@ import type { SpareSegments } from './spare-segments.js'
  * when every earlier group is durable: that ordering is what lets open tell a torn tail from damage.
  */
 export class SegmentWriter {
-  private current: { readonly segment: Segment; readonly file: VfsFile } | undefined
+  private current: { readonly segment: Segment; readonly file: VfsFile; readonly preallocated: number } | undefined
   // Whether the spare for the segment after `current` has been asked for. It is asked for once the
   // current segment is half full, not when it starts: preparing a new spare writes a whole segment
   // of zeros and syncs it, and doing that while the first commits of an open run puts that write in
@@ -29,6 +30,7 @@ export class SegmentWriter {
     /** The log's segments, shared with the Wal; a new segment is appended once its header is durable. */
     private readonly segments: Segment[],
     private readonly durable: boolean,
+    private readonly sizes: SegmentSizes,
   ) {}
 
   async write(group: CommitGroup): Promise<void> {
@@ -61,15 +63,15 @@ export class SegmentWriter {
    * first group of this open does not wait for a segment's worth of zeros (see `SpareSegments`).
    */
   prepareFirstSegment(): Promise<void> {
-    return this.current === undefined ? this.spares.prepareAhead() : Promise.resolve()
+    return this.current === undefined ? this.spares.prepareAhead(this.sizes.peek()) : Promise.resolve()
   }
 
   private written(segment: Segment, group: CommitGroup): void {
     segment.endOffset = group.offset + group.length
     segment.lastLsn = group.lastLsn
-    if (!this.spareRequested && segment.endOffset * 2 >= this.spares.segmentSize) {
+    if (!this.spareRequested && segment.endOffset * 2 >= (this.current?.preallocated ?? 0)) {
       this.spareRequested = true
-      void this.spares.prepareAhead()
+      void this.spares.prepareAhead(this.sizes.peek())
     }
   }
 
@@ -120,7 +122,7 @@ export class SegmentWriter {
    */
   private async startSegment(group: CommitGroup): Promise<void> {
     await this.confirmRecoveredTail()
-    const spare = await this.spares.take()
+    const spare = await this.spares.take(group.segmentSize)
     const file = await this.vfs.open(spare.path, { dsync: this.durable })
     try {
       await file.write(encodeSegmentHeader({ seq: spare.seq, firstLsn: group.firstLsn, salt: group.salt }), 0)
@@ -139,7 +141,7 @@ export class SegmentWriter {
     }
     this.segments.push(segment)
     const previous = this.current
-    this.current = { segment, file }
+    this.current = { segment, file, preallocated: group.segmentSize }
     // Everything in the previous segment is durable; a failed close loses nothing.
     await previous?.file.close().catch(() => undefined)
     this.spareRequested = false

@@ -6,7 +6,8 @@ import { segmentPath, type Spare } from './segment-directory.js'
  * one checkpoint usually frees, bounded so an idle log does not keep much disk.
  */
 const MAX_SPARES = 4
-const ZERO_CHUNK_SIZE = 1024 * 1024
+/** Zeros are written in chunks this long; `stopPreparing` takes effect between two of them. */
+const ZERO_CHUNK_SIZE = 256 * 1024
 
 /**
  * The files a segment can start in, kept ready ahead of need so that rolling over to a new segment
@@ -34,11 +35,14 @@ export class SpareSegments {
     private nextSeq: number,
   ) {}
 
-  /** A ready spare, removed from the pool: prepared now if the background preparation failed or lagged. */
-  take(): Promise<Spare> {
+  /**
+   * A spare prepared to at least `size` bytes, removed from the pool: prepared now if the background
+   * preparation failed or lagged.
+   */
+  take(size: number): Promise<Spare> {
     return this.inLane(async () => {
       const spare = this.spares[0] ?? this.create()
-      if (!spare.ready) await this.prepare(spare)
+      if (spare.preparedSize < size) await this.prepare(spare, size)
       this.spares.shift()
       return spare
     })
@@ -49,10 +53,10 @@ export class SpareSegments {
    * and never rejects. A failure (ENOSPC, EIO) is not reported here: the next `take` tries again
    * and reports it to the commit group that needed the segment.
    */
-  prepareAhead(): Promise<void> {
+  prepareAhead(size: number): Promise<void> {
     return this.inLane(async () => {
       const spare = this.spares[0] ?? this.create()
-      if (!spare.ready) await this.prepare(spare, true)
+      if (spare.preparedSize < size) await this.prepare(spare, size, true)
     }).catch(() => undefined)
   }
 
@@ -77,7 +81,7 @@ export class SpareSegments {
         for (const path of paths) {
           if (this.spares.length < MAX_SPARES) {
             const seq = this.nextSeq++
-            const spare: Spare = { seq, path: segmentPath(this.dir, seq), ready: false }
+            const spare: Spare = { seq, path: segmentPath(this.dir, seq), preparedSize: 0 }
             await this.vfs.rename(path, spare.path)
             this.spares.push(spare)
           } else {
@@ -98,29 +102,33 @@ export class SpareSegments {
 
   private create(): Spare {
     const seq = this.nextSeq++
-    const spare: Spare = { seq, path: segmentPath(this.dir, seq), ready: false }
+    const spare: Spare = { seq, path: segmentPath(this.dir, seq), preparedSize: 0 }
     this.spares.push(spare)
     return spare
   }
 
   /**
-   * Preallocates by writing zeros up to the segment size (not a sparse truncate, which would leave
-   * block allocation to the fdatasync of every commit), syncs, and makes the entry durable.
+   * Preallocates by writing zeros up to `size` (not a sparse truncate, which would leave block
+   * allocation to the fdatasync of every commit), syncs, and makes the entry durable. A file
+   * already that long (recycled, or prepared for a larger segment) is only synced.
    */
-  private async prepare(spare: Spare, background = false): Promise<void> {
+  private async prepare(spare: Spare, size: number, background = false): Promise<void> {
     const file = await this.vfs.open(spare.path, { create: true })
+    let prepared: number
     try {
       const zeros = (this.zeros ??= Buffer.alloc(Math.min(ZERO_CHUNK_SIZE, this.segmentSize)))
-      for (let at = await file.size(); at < this.segmentSize; at += zeros.length) {
+      const initial = await file.size()
+      for (let at = initial; at < size; at += zeros.length) {
         if (background && this.stopping) return
-        await file.write(zeros.subarray(0, Math.min(zeros.length, this.segmentSize - at)), at)
+        await file.write(zeros.subarray(0, Math.min(zeros.length, size - at)), at)
       }
+      prepared = Math.max(initial, size)
       if (this.durable) await file.sync()
     } finally {
       await file.close()
     }
     if (this.durable) await this.vfs.syncDir(this.dir)
-    spare.ready = true
+    spare.preparedSize = prepared
   }
 
   private inLane<T>(task: () => Promise<T>): Promise<T> {

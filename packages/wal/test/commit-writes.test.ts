@@ -2,6 +2,7 @@ import { ObservedVfs, SimVfs, TinyDbError, type VfsEvent } from '@tinydb/vfs'
 import { describe, expect, it } from 'vitest'
 import { BUSY_LOOP_ITERATION_MS, Wal, type CommitWrites } from '../src/index.js'
 import { segmentPath } from '../src/segment-directory.js'
+import { FIRST_SEGMENT_SIZE } from '../src/segment-sizes.js'
 import { collect, payloadFor } from './support/fixtures.js'
 
 const DIR = '/db/wal'
@@ -167,10 +168,11 @@ describe('prepareForAppends', () => {
     void wal.prepareForAppends()
     await wal.close()
     const partial = sim.fileSize(segmentPath(DIR, 1))
-    expect(partial).toBeLessThan(segmentSize)
+    expect(partial).toBeLessThan(FIRST_SEGMENT_SIZE)
     const reopened = await Wal.open(sim, DIR, { segmentSize })
     await reopened.prepareForAppends()
-    expect(sim.fileSize(segmentPath(DIR, 1))).toBe(segmentSize)
+    // The first segment of an open is preallocated to FIRST_SEGMENT_SIZE, not the whole segment size.
+    expect(sim.fileSize(segmentPath(DIR, 1))).toBe(FIRST_SEGMENT_SIZE)
     expect(await reopened.append(payloadFor(1, 10))).toBe(1)
     await reopened.close()
   })
