@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { lines, seed, tinydbIn, withTempDir } from './cli.js'
 // Planting a leaf whose keys are out of order needs a valid checksum over wrong content: only the
-// pager's own format module computes one, and it is not part of any package's public face.
-import { pageChecksum } from '../../../packages/pager/src/page-format.js'
+// pager's own checksum module computes one, and it is not part of any package's public face.
+import { FORMAT_VERSION, pageChecksumFor } from '../../../packages/pager/src/page-checksum.js'
 
 const PAGE_SIZE = 4096 // the engine's default
 
@@ -65,7 +65,7 @@ describe('check', () => {
         const [first, second] = [page.readUInt16LE(24), page.readUInt16LE(26)]
         page.writeUInt16LE(second, 24)
         page.writeUInt16LE(first, 26)
-        page.writeUInt32LE(pageChecksum(page), 0)
+        page.writeUInt32LE(pageChecksumFor(FORMAT_VERSION, PAGE_SIZE)!.compute(page), 0)
         await file.write(page, 0, PAGE_SIZE, pageId * PAGE_SIZE)
         planted = pageId
       }

@@ -4,8 +4,9 @@ import { TinyDbError, corruption } from '@tinydb/vfs'
 import type { Vfs, VfsFile } from '@tinydb/vfs'
 import { copyFreeListEntries, decodeFreeListHeader } from './freelist-format.js'
 import type { LoadedFreeList } from './freelist.js'
-import { FORMAT_VERSION, decodeMeta, encodeMeta } from './meta-format.js'
+import { decodeMeta, encodeMeta } from './meta-format.js'
 import type { MetaDecodeResult, MetaRecord, MetaSlot } from './meta-format.js'
+import { FORMAT_VERSION, pageChecksumFor, type PageChecksum } from './page-checksum.js'
 import { FIRST_DATA_PAGE_ID, MAX_PAGE_SIZE, MIN_PAGE_SIZE } from './page-format.js'
 
 /** A data file opened at its newest valid checkpoint, with that checkpoint's free list read and checked. */
@@ -13,6 +14,10 @@ export interface DataFile {
   readonly file: VfsFile
   readonly pageSize: number
   readonly meta: MetaRecord
+  /** The file's format version (both metas record it), which every later checkpoint keeps. */
+  readonly formatVersion: number
+  /** How the file's pages other than the metas are checksummed (by `formatVersion` and `pageSize`). */
+  readonly checksum: PageChecksum
   /** The pages of the free-list chain (the pager's own pages in this checkpoint). */
   readonly freeListPageIds: number[]
   /** What the free list lists, as read (`LoadedFreeList` says what open has checked of it). */
@@ -63,8 +68,8 @@ async function createDataFile(vfs: Vfs, path: string, pageSize: number): Promise
   const temporary = `${path}.creating`
   const meta: MetaRecord = { checkpointId: 0, checkpointLsn: 0, rootPageId: 0, pageCount: FIRST_DATA_PAGE_ID, freeListPageId: 0, freePageCount: 0 }
   const image = new Uint8Array(2 * pageSize)
-  encodeMeta(image.subarray(0, pageSize), 0, meta)
-  encodeMeta(image.subarray(pageSize), 1, meta)
+  encodeMeta(image.subarray(0, pageSize), 0, meta, FORMAT_VERSION)
+  encodeMeta(image.subarray(pageSize), 1, meta, FORMAT_VERSION)
   const file = await vfs.open(temporary, { create: true })
   try {
     await file.truncate(0)
@@ -85,7 +90,9 @@ async function loadDataFile(file: VfsFile): Promise<Omit<DataFile, 'created'>> {
   // promise's round trip through the thread pool. Both meta pages lie within the first two pages
   // of the largest size; read them in one go.
   const head = new Uint8Array(2 * MAX_PAGE_SIZE)
-  const { meta, pageSize, slot } = chooseMeta(head.subarray(0, file.readSync(head, 0)), path)
+  const { meta, pageSize, slot, version } = chooseMeta(head.subarray(0, file.readSync(head, 0)), path)
+  // Defined: decodeMeta accepted the version.
+  const checksum = pageChecksumFor(version, pageSize)!
   // The file must hold every page the checkpoint counts: its last byte is there, or the file was
   // truncated. (Checked before the free list, which a truncation would otherwise report as a
   // free-list page cut short.) Its exact size is asked for only to say so.
@@ -101,14 +108,14 @@ async function loadDataFile(file: VfsFile): Promise<Omit<DataFile, 'created'>> {
   // 10,000 free pages). Yield once first: the engine opens the log alongside, and its file-system
   // round trips, finished meanwhile, then get to issue their next ones instead of queueing behind.
   await new Promise<void>((resolve) => setImmediate(resolve))
-  const freeList = readFreeList(file, pageSize, meta)
+  const freeList = readFreeList(file, pageSize, meta, checksum)
   // The meta we read may be visible without being durable: after a failed fdatasync the kernel can
   // keep showing a write it will never flush (fsyncgate). It must really be on disk before anything
   // is built on it — before the next checkpoint writes pages that the older meta may reference, and
   // overwrites that older meta. Nothing is built on it before that checkpoint, so the rewrite and
   // its fdatasync wait for it (FilePager.commit) instead of costing every open a sync.
   const metaImage = head.slice(slot * pageSize, (slot + 1) * pageSize)
-  return { file, pageSize, meta, ...freeList, fileSize: coveredSize, metaSlot: slot, metaImage }
+  return { file, pageSize, meta, formatVersion: version, checksum, ...freeList, fileSize: coveredSize, metaSlot: slot, metaImage }
 }
 
 /**
@@ -116,7 +123,7 @@ async function loadDataFile(file: VfsFile): Promise<Omit<DataFile, 'created'>> {
  * favour of the other; the checkpoint it described never became durable, because a meta is
  * written only after the pages it references are synced.
  */
-function chooseMeta(head: Uint8Array, file: string): { meta: MetaRecord; pageSize: number; slot: MetaSlot } {
+function chooseMeta(head: Uint8Array, file: string): { meta: MetaRecord; pageSize: number; slot: MetaSlot; version: number } {
   const first = decodeMeta(head, 0)
   let second: MetaDecodeResult
   if (first.status === 'valid') {
@@ -136,15 +143,20 @@ function chooseMeta(head: Uint8Array, file: string): { meta: MetaRecord; pageSiz
     if (result.status === 'unsupported') {
       throw new TinyDbError(
         'UNSUPPORTED_FORMAT',
-        `${file} has pager format version ${result.version}; this version of @tinydb/pager reads version ${FORMAT_VERSION}`,
+        `${file} has pager format version ${result.version}; this version of @tinydb/pager reads versions 1 to ${FORMAT_VERSION}`,
         { file },
       )
     }
   }
-  if (first.status === 'valid' && (second.status !== 'valid' || first.meta.checkpointId >= second.meta.checkpointId)) {
-    return { meta: first.meta, pageSize: first.pageSize, slot: 0 }
+  // A file keeps the version it was created in, so two valid metas that disagree were not both
+  // written by TinyDB: which pages to trust, and how to check them, is unknown.
+  if (first.status === 'valid' && second.status === 'valid' && first.version !== second.version) {
+    throw corruption({ file, pageId: 0, offset: 0 }, `the meta pages record different format versions (${first.version} and ${second.version})`)
   }
-  if (second.status === 'valid') return { meta: second.meta, pageSize: second.pageSize, slot: 1 }
+  if (first.status === 'valid' && (second.status !== 'valid' || first.meta.checkpointId >= second.meta.checkpointId)) {
+    return { meta: first.meta, pageSize: first.pageSize, slot: 0, version: first.version }
+  }
+  if (second.status === 'valid') return { meta: second.meta, pageSize: second.pageSize, slot: 1, version: second.version }
   const reason = (result: MetaDecodeResult): string => (result.status === 'invalid' ? result.reason : result.status)
   throw corruption({ file, pageId: 0, offset: 0 }, `no valid meta page (page 0: ${reason(first)}; page 1: ${reason(second)})`)
 }
@@ -159,7 +171,7 @@ function chooseMeta(head: Uint8Array, file: string): { meta: MetaRecord; pageSiz
  * reaches it (`LoadedFreeList`), before the page could be handed out twice. So a corrupt list can
  * never hand out a page that is in use (which would let a later checkpoint overwrite live data).
  */
-function readFreeList(file: VfsFile, pageSize: number, meta: MetaRecord): { freeListPageIds: number[]; freeList: LoadedFreeList } {
+function readFreeList(file: VfsFile, pageSize: number, meta: MetaRecord, checksum: PageChecksum): { freeListPageIds: number[]; freeList: LoadedFreeList } {
   const freeListPageIds: number[] = []
   /** Where each chain page's entries start in `ids`: to name the page an entry came from. */
   const firstEntries: number[] = []
@@ -177,7 +189,7 @@ function readFreeList(file: VfsFile, pageSize: number, meta: MetaRecord): { free
     freeListPageIds.push(pageId)
     const length = file.readSync(buffer, pageId * pageSize)
     if (length < pageSize) throw corruption(siteOf(pageId), 'the file ends inside the page')
-    const { nextPageId, count } = decodeFreeListHeader(buffer, pageId, file.path)
+    const { nextPageId, count } = decodeFreeListHeader(buffer, pageId, file.path, checksum)
     if (filled + count > ids.length) throw corruption(siteOf(pageId), `the free list holds more than the ${ids.length} pages the meta records`)
     firstEntries.push(filled)
     copyFreeListEntries(buffer, count, ids, filled)

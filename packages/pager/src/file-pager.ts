@@ -8,6 +8,7 @@ import { FreePages } from './freelist.js'
 import { freeListPages, maxChainLength, planFreeList } from './freelist-plan.js'
 import type { MetaRecord } from './meta-format.js'
 import { PageCache, ResidentPage } from './page-cache.js'
+import type { PageChecksum } from './page-checksum.js'
 import { Retentions } from './retention.js'
 import {
   DEFAULT_PAGE_SIZE,
@@ -49,8 +50,6 @@ export interface FilePagerOptions {
 }
 
 const DEFAULT_CACHE_SIZE = 64 * 1024 * 1024
-/** Coalesced checkpoint writes are at most this long. */
-const MAX_WRITE_BYTES = 1024 * 1024
 
 /** A sealed checkpoint whose commit has not completed. */
 interface SealedCheckpoint {
@@ -73,6 +72,10 @@ export class FilePager implements Pager {
   readonly pageSize: number
   readonly bodySize: number
   private readonly file: VfsFile
+  /** The file's format version, fixed at its creation: every checkpoint writes it (see page-checksum.ts). */
+  readonly formatVersion: number
+  /** How the file checksums pages other than the metas, by `formatVersion` and `pageSize`. */
+  private readonly checksum: PageChecksum
   private readonly verify: boolean
   private readonly cache: PageCache
   private readonly freePages: FreePages
@@ -100,7 +103,6 @@ export class FilePager implements Pager {
   private sealed: SealedCheckpoint | undefined
   private poison: TinyDbError | undefined
   private closed = false
-  private staging: Uint8Array | undefined
   /** The meta chosen at open, until the first commit of this open has made it durable (see data-file.ts). */
   private unconfirmedMeta: { readonly slot: number; readonly image: Uint8Array } | undefined
   private cacheHits = 0
@@ -124,6 +126,8 @@ export class FilePager implements Pager {
   private constructor(dataFile: DataFile, cacheSize: number, verify: boolean) {
     const { file, pageSize, meta, freeListPageIds, freeList } = dataFile
     this.file = file
+    this.formatVersion = dataFile.formatVersion
+    this.checksum = dataFile.checksum
     this.pageSize = pageSize
     this.bodySize = pageSize - PAGE_HEADER_SIZE
     this.verify = verify
@@ -150,7 +154,7 @@ export class FilePager implements Pager {
     const entry = this.cache.get(pageId) ?? this.retainedImages.get(pageId)
     if (entry === undefined) return this.readFromFile(pageId)
     this.cacheHits++
-    if (this.verify && entry.residency === 'clean' && !checksumMatches(entry.image)) {
+    if (this.verify && entry.residency === 'clean' && !checksumMatches(entry.image, this.checksum)) {
       throw corruption(this.site(pageId), 'the cached page changed in memory (written through a read-only page?)')
     }
     return entry.page
@@ -304,7 +308,6 @@ export class FilePager implements Pager {
     try {
       pages = this.checkpointPages(sealed)
       if (this.durableFree !== undefined) this.assertCopyOnWrite(pages)
-      this.staging ??= new Uint8Array(Math.max(this.pageSize, MAX_WRITE_BYTES))
       const unconfirmed = this.unconfirmedMeta
       if (unconfirmed !== undefined) {
         // Before any page write: the pages this checkpoint writes may reuse pages the OLDER meta
@@ -319,8 +322,9 @@ export class FilePager implements Pager {
         pageSize: this.pageSize,
         pages,
         meta: sealed.meta,
+        formatVersion: this.formatVersion,
+        checksum: this.checksum,
         fileSize: this.fileSize,
-        staging: this.staging,
       })
     } catch (error) {
       // fsyncgate: after a failed write or fdatasync the kernel may have dropped the pages; retrying
@@ -358,7 +362,7 @@ export class FilePager implements Pager {
   /** The sealed pages and the free-list chain, ascending by id. */
   private checkpointPages(sealed: SealedCheckpoint): CheckpointPage[] {
     const pages: CheckpointPage[] = sealed.pages.map((entry) => ({ id: entry.page.id, type: entry.page.type, image: entry.image }))
-    pages.push(...freeListPages(this.pageSize, sealed, sealed.meta.checkpointId))
+    pages.push(...freeListPages(this.pageSize, sealed, sealed.meta.checkpointId, this.checksum))
     return pages.sort((a, b) => a.id - b.id)
   }
 
@@ -384,7 +388,7 @@ export class FilePager implements Pager {
     const image = recycled === undefined ? new Uint8Array(this.pageSize) : recycled.image
     const length = this.file.readSync(image, pageId * this.pageSize)
     if (length < this.pageSize) throw corruption(this.site(pageId), 'the file ends inside the page')
-    const header = verifyPage(image, pageId, this.file.path)
+    const header = verifyPage(image, pageId, this.file.path, this.checksum)
     if (!isUserPageType(header.type)) {
       throw corruption(this.site(pageId), `page type ${header.type} (${pageTypeName(header.type)}) where a user page belongs`)
     }

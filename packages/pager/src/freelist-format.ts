@@ -1,4 +1,5 @@
 import { corruption } from '@tinydb/vfs'
+import type { PageChecksum } from './page-checksum.js'
 import { PAGE_HEADER_SIZE, PAGE_TYPE_FREE_LIST, encodePageHeader, readU32, verifyPage, writeU32 } from './page-format.js'
 
 /**
@@ -29,7 +30,7 @@ export interface FreeListPage {
 }
 
 /** Writes one whole free-list page image (`page.length === pageSize`, zeroed or not). */
-export function encodeFreeListPage(page: Uint8Array, pageId: number, content: FreeListPage, checkpointId: number): void {
+export function encodeFreeListPage(page: Uint8Array, pageId: number, content: FreeListPage, checkpointId: number, checksum: PageChecksum): void {
   if (content.pageIds.length > freeListCapacity(page.length)) throw new RangeError('free-list page overflow')
   page.fill(0, PAGE_HEADER_SIZE)
   writeU32(page, FREE_LIST_NEXT_OFFSET, content.nextPageId)
@@ -39,12 +40,12 @@ export function encodeFreeListPage(page: Uint8Array, pageId: number, content: Fr
     writeU32(page, offset, id)
     offset += ENTRY_SIZE
   }
-  encodePageHeader(page, { pageId, type: PAGE_TYPE_FREE_LIST, writtenBy: checkpointId })
+  encodePageHeader(page, { pageId, type: PAGE_TYPE_FREE_LIST, writtenBy: checkpointId }, checksum)
 }
 
 /** Verifies and decodes the free-list page image read from page `pageId` of `file`. */
-export function decodeFreeListPage(page: Uint8Array, pageId: number, file: string): FreeListPage {
-  const { nextPageId, count } = decodeFreeListHeader(page, pageId, file)
+export function decodeFreeListPage(page: Uint8Array, pageId: number, file: string, checksum: PageChecksum): FreeListPage {
+  const { nextPageId, count } = decodeFreeListHeader(page, pageId, file, checksum)
   const pageIds = new Uint32Array(count)
   copyFreeListEntries(page, count, pageIds, 0)
   return { nextPageId, pageIds: Array.from(pageIds) }
@@ -54,8 +55,8 @@ export function decodeFreeListPage(page: Uint8Array, pageId: number, file: strin
  * Verifies the free-list page image read from page `pageId` of `file` (checksum, id, type, count)
  * and returns its link and entry count, without touching the entries.
  */
-export function decodeFreeListHeader(page: Uint8Array, pageId: number, file: string): { nextPageId: number; count: number } {
-  const header = verifyPage(page, pageId, file)
+export function decodeFreeListHeader(page: Uint8Array, pageId: number, file: string, checksum: PageChecksum): { nextPageId: number; count: number } {
+  const header = verifyPage(page, pageId, file, checksum)
   const site = { file, pageId, offset: pageId * page.length }
   if (header.type !== PAGE_TYPE_FREE_LIST) throw corruption(site, `page type ${header.type} where a free-list page belongs`)
   const count = readU32(page, FREE_LIST_COUNT_OFFSET)

@@ -1,6 +1,7 @@
 import type { CheckpointPage } from './checkpoint-writer.js'
 import type { FreePages } from './freelist.js'
 import { encodeFreeListPage, freeListCapacity } from './freelist-format.js'
+import type { PageChecksum } from './page-checksum.js'
 import { PAGE_TYPE_FREE_LIST } from './page-format.js'
 
 /** The free list a sealed checkpoint records, and the pages its chain occupies. */
@@ -55,13 +56,13 @@ export function maxChainLength(pageSize: number, entries: number): number {
 }
 
 /** The chain's page images, each listing its share of the free pages and linking to the next. */
-export function freeListPages(pageSize: number, plan: FreeListPlan, checkpointId: number): CheckpointPage[] {
+export function freeListPages(pageSize: number, plan: FreeListPlan, checkpointId: number, checksum: PageChecksum): CheckpointPage[] {
   const capacity = freeListCapacity(pageSize)
   const chain = plan.freeListPageIds
   return chain.map((id, index) => {
     const image = new Uint8Array(pageSize)
     const pageIds = plan.freePageIds.slice(index * capacity, (index + 1) * capacity)
-    encodeFreeListPage(image, id, { nextPageId: chain[index + 1] ?? 0, pageIds }, checkpointId)
+    encodeFreeListPage(image, id, { nextPageId: chain[index + 1] ?? 0, pageIds }, checkpointId, checksum)
     return { id, type: PAGE_TYPE_FREE_LIST, image }
   })
 }

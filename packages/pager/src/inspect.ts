@@ -1,3 +1,4 @@
+import { TinyDbError } from '@tinydb/vfs'
 import type { Vfs, VfsFile } from '@tinydb/vfs'
 import { FREE_LIST_COUNT_OFFSET, FREE_LIST_ENTRIES_OFFSET, FREE_LIST_NEXT_OFFSET, freeListCapacity } from './freelist-format.js'
 import { decodeMeta } from './meta-format.js'
@@ -9,9 +10,9 @@ import {
   PAGE_TYPE_FREE_LIST,
   PAGE_TYPE_META,
   decodePageHeader,
-  pageChecksum,
   readU32,
 } from './page-format.js'
+import { META_CHECKSUM, pageChecksumFor, type PageChecksum } from './page-checksum.js'
 
 /**
  * Read-only views of a data file's raw bytes, for `tinydb inspect` and for learners. Nothing here
@@ -40,6 +41,10 @@ export interface MetaInspection {
   readonly fileSize: number
   /** The page size the valid metas establish; undefined when neither meta is valid. */
   readonly pageSize: number | undefined
+  /** The format version the valid metas record (see FORMAT.md); undefined when neither meta is valid. */
+  readonly formatVersion: number | undefined
+  /** How that format checksums the file's other pages (meta pages always use CRC-32C). */
+  readonly pageChecksum: 'CRC-32' | 'CRC-32C' | undefined
   readonly slots: readonly [MetaSlotInspection, MetaSlotInspection]
   /** The slot the pager opens at (the newest valid checkpoint), undefined when none is valid. */
   readonly live: 0 | 1 | undefined
@@ -76,12 +81,15 @@ function describeMetas(path: string, fileSize: number, head: Uint8Array): MetaIn
   }
   const slots = [slotView(0, first, head, pageSize), slotView(1, second, head.subarray(pageSize ?? head.length), pageSize)] as const
   const { live, why } = chooseLive(first, second)
-  return { file: path, fileSize, pageSize, slots, live, why }
+  const valid = first.status === 'valid' ? first : second.status === 'valid' ? second : undefined
+  const formatVersion = valid?.version
+  const pageChecksum = valid === undefined ? undefined : pageChecksumFor(valid.version, valid.pageSize)?.name
+  return { file: path, fileSize, pageSize, formatVersion, pageChecksum, slots, live, why }
 }
 
 function slotView(slot: 0 | 1, result: MetaDecodeResult, bytes: Uint8Array, pageSize: number | undefined): MetaSlotInspection {
   const page = pageSize !== undefined && bytes.length >= pageSize ? bytes.subarray(0, pageSize) : undefined
-  const crc = page === undefined ? {} : { storedCrc: readU32(page, 0), computedCrc: pageChecksum(page), writtenBy: decodePageHeader(page).writtenBy }
+  const crc = page === undefined ? {} : { storedCrc: readU32(page, 0), computedCrc: META_CHECKSUM.compute(page), writtenBy: decodePageHeader(page).writtenBy }
   if (result.status === 'valid') return { slot, status: 'valid', meta: result.meta, ...crc }
   if (result.status === 'unsupported') return { slot, status: 'unsupported', reason: `format version ${result.version}`, ...crc }
   return { slot, status: 'invalid', reason: result.reason, ...crc }
@@ -122,6 +130,8 @@ export interface RawPageInspection {
   readonly writtenBy: number
   readonly storedCrc: number
   readonly computedCrc: number
+  /** The algorithm `computedCrc` was computed with: CRC-32C for the metas, else by format version. */
+  readonly checksumName: 'CRC-32' | 'CRC-32C'
   readonly checksumOk: boolean
   /** The body: the bytes after the 16-byte page header, where each page kind keeps its content. */
   readonly body: Uint8Array
@@ -129,17 +139,28 @@ export interface RawPageInspection {
 
 export const PAGE_HEADER_BYTES = PAGE_HEADER_SIZE
 
-/** Reads page `pageId` of `path`, a file of `pageSize`-byte pages, without interpreting its body. */
-export async function readRawPage(vfs: Vfs, path: string, pageId: number, pageSize: number): Promise<RawPageInspection> {
-  return withFile(vfs, path, (file) => readPageFrom(file, pageId, pageSize))
+/**
+ * Reads page `pageId` of `path`, a file of `pageSize`-byte pages in format `formatVersion` (both
+ * from `inspectMeta`: they decide how the page is checksummed), without interpreting its body.
+ */
+export async function readRawPage(vfs: Vfs, path: string, pageId: number, pageSize: number, formatVersion: number): Promise<RawPageInspection> {
+  const checksum = checksumOf(formatVersion, pageSize)
+  return withFile(vfs, path, (file) => readPageFrom(file, pageId, pageSize, checksum))
 }
 
-async function readPageFrom(file: VfsFile, pageId: number, pageSize: number): Promise<RawPageInspection> {
+function checksumOf(formatVersion: number, pageSize: number): PageChecksum {
+  const checksum = pageChecksumFor(formatVersion, pageSize)
+  if (checksum === undefined) throw new TinyDbError('UNSUPPORTED_FORMAT', `pager format version ${formatVersion} is not one this build reads`)
+  return checksum
+}
+
+async function readPageFrom(file: VfsFile, pageId: number, pageSize: number, pageChecksum: PageChecksum): Promise<RawPageInspection> {
   const bytes = new Uint8Array(pageSize)
   const bytesInFile = await file.read(bytes, pageId * pageSize)
   const header = decodePageHeader(bytes)
   const storedCrc = readU32(bytes, 0)
-  const computedCrc = pageChecksum(bytes)
+  const checksum = pageId < 2 ? META_CHECKSUM : pageChecksum
+  const computedCrc = checksum.compute(bytes)
   return {
     pageId,
     pageSize,
@@ -151,6 +172,7 @@ async function readPageFrom(file: VfsFile, pageId: number, pageSize: number): Pr
     writtenBy: header.writtenBy,
     storedCrc,
     computedCrc,
+    checksumName: checksum.name,
     checksumOk: storedCrc === computedCrc,
     body: bytes.subarray(PAGE_HEADER_SIZE),
   }
@@ -164,8 +186,9 @@ export interface FreeListInspection {
   readonly problem?: string
 }
 
-/** Follows the free list of `meta` in `path`, reporting (not throwing) a broken chain. */
-export async function inspectFreeList(vfs: Vfs, path: string, pageSize: number, meta: MetaRecord): Promise<FreeListInspection> {
+/** Follows the free list of `meta` in `path` (format `formatVersion`), reporting (not throwing) a broken chain. */
+export async function inspectFreeList(vfs: Vfs, path: string, pageSize: number, meta: MetaRecord, formatVersion: number): Promise<FreeListInspection> {
+  const checksum = checksumOf(formatVersion, pageSize)
   return withFile(vfs, path, async (file) => {
     const chainPageIds: number[] = []
     const freePageIds: number[] = []
@@ -175,7 +198,7 @@ export async function inspectFreeList(vfs: Vfs, path: string, pageSize: number, 
       if (seen.has(pageId)) return { chainPageIds, freePageIds, problem: `free-list link to page ${pageId} forms a loop` }
       seen.add(pageId)
       chainPageIds.push(pageId)
-      const page = await readPageFrom(file, pageId, pageSize)
+      const page = await readPageFrom(file, pageId, pageSize, checksum)
       if (!page.checksumOk) return { chainPageIds, freePageIds, problem: `free-list page ${pageId}: checksum mismatch` }
       if (page.type !== PAGE_TYPE_FREE_LIST) return { chainPageIds, freePageIds, problem: `page ${pageId} has type ${page.type}, not a free-list page` }
       const count = Math.min(readU32(page.bytes, FREE_LIST_COUNT_OFFSET), freeListCapacity(pageSize))

@@ -10,6 +10,7 @@ import {
   readU32,
   writeU32,
 } from './page-format.js'
+import { META_CHECKSUM, pageChecksumFor } from './page-checksum.js'
 import type { PagerMeta } from './pager.js'
 
 /**
@@ -18,8 +19,9 @@ import type { PagerMeta } from './pager.js'
  * and a meta write torn by a crash only ever destroys the older of the two (the bbolt trick).
  * See FORMAT.md, "Meta page".
  *
- * The checksum, the header, the magic, the format version and the page size stay at these offsets in
- * every format version, so any version can tell a torn meta from a newer format and find the page size.
+ * The checksum (always CRC-32C: `META_CHECKSUM`), the header, the magic, the format version and the
+ * page size stay at these offsets in every format version, so any version can tell a torn meta from
+ * a newer format and find the page size.
  */
 export const META_MAGIC_OFFSET = PAGE_HEADER_SIZE // 16
 export const META_VERSION_OFFSET = 24
@@ -35,7 +37,6 @@ export const META_END = 64
 
 /** "TinyDBpg": identifies a TinyDB pager data file. */
 export const META_MAGIC = Uint8Array.of(0x54, 0x69, 0x6e, 0x79, 0x44, 0x42, 0x70, 0x67)
-export const FORMAT_VERSION = 1
 
 /** Everything a meta page records: the public PagerMeta plus where the free list lives. */
 export interface MetaRecord extends PagerMeta {
@@ -48,7 +49,7 @@ export interface MetaRecord extends PagerMeta {
 export type MetaSlot = 0 | 1
 
 export type MetaDecodeResult =
-  | { readonly status: 'valid'; readonly meta: MetaRecord; readonly pageSize: number }
+  | { readonly status: 'valid'; readonly meta: MetaRecord; readonly pageSize: number; readonly version: number }
   | { readonly status: 'unsupported'; readonly version: number }
   | { readonly status: 'invalid'; readonly reason: string }
 
@@ -57,11 +58,11 @@ export function metaSlotFor(checkpointId: number): MetaSlot {
   return checkpointId % 2 === 0 ? 0 : 1
 }
 
-/** Writes `meta` as the whole meta page image `page` (pageSize bytes) for `slot`. */
-export function encodeMeta(page: Uint8Array, slot: MetaSlot, meta: MetaRecord): void {
+/** Writes `meta` as the whole meta page image `page` (pageSize bytes) for `slot`, in format `version`. */
+export function encodeMeta(page: Uint8Array, slot: MetaSlot, meta: MetaRecord, version: number): void {
   page.fill(0)
   page.set(META_MAGIC, META_MAGIC_OFFSET)
-  writeU32(page, META_VERSION_OFFSET, FORMAT_VERSION)
+  writeU32(page, META_VERSION_OFFSET, version)
   writeU32(page, META_PAGE_SIZE_OFFSET, page.length)
   writeU64(page, META_CHECKPOINT_ID_OFFSET, meta.checkpointId)
   writeU64(page, META_CHECKPOINT_LSN_OFFSET, meta.checkpointLsn)
@@ -69,7 +70,7 @@ export function encodeMeta(page: Uint8Array, slot: MetaSlot, meta: MetaRecord): 
   writeU32(page, META_PAGE_COUNT_OFFSET, meta.pageCount)
   writeU32(page, META_FREE_LIST_PAGE_ID_OFFSET, meta.freeListPageId)
   writeU32(page, META_FREE_PAGE_COUNT_OFFSET, meta.freePageCount)
-  encodePageHeader(page, { pageId: slot, type: PAGE_TYPE_META, writtenBy: meta.checkpointId })
+  encodePageHeader(page, { pageId: slot, type: PAGE_TYPE_META, writtenBy: meta.checkpointId }, META_CHECKSUM)
 }
 
 /**
@@ -90,9 +91,9 @@ export function decodeMeta(bytes: Uint8Array, slot: MetaSlot, expectedPageSize?:
   }
   if (bytes.length < pageSize) return invalid('the file ends inside the meta page')
   const page = bytes.subarray(0, pageSize)
-  if (!checksumMatches(page)) return invalid('checksum mismatch')
+  if (!checksumMatches(page, META_CHECKSUM)) return invalid('checksum mismatch')
   const version = readU32(page, META_VERSION_OFFSET)
-  if (version !== FORMAT_VERSION) return { status: 'unsupported', version }
+  if (pageChecksumFor(version, pageSize) === undefined) return { status: 'unsupported', version }
   const header = decodePageHeader(page)
   if (header.pageId !== slot) return invalid(`page id ${header.pageId} found at page ${slot}`)
   if (header.type !== PAGE_TYPE_META) return invalid(`page type ${header.type} where a meta page belongs`)
@@ -109,7 +110,7 @@ export function decodeMeta(bytes: Uint8Array, slot: MetaSlot, expectedPageSize?:
     freePageCount: readU32(page, META_FREE_PAGE_COUNT_OFFSET),
   }
   const problem = validateMetaFields(meta)
-  return problem === undefined ? { status: 'valid', meta, pageSize } : invalid(problem)
+  return problem === undefined ? { status: 'valid', meta, pageSize, version } : invalid(problem)
 }
 
 /** Cross-field checks a checksum cannot make (it only proves the bytes are the ones written). */

@@ -1,5 +1,5 @@
-import { crc32c } from '@node-rs/crc32'
 import { corruption } from '@tinydb/vfs'
+import type { PageChecksum } from './page-checksum.js'
 import { FIRST_USER_PAGE_TYPE } from './pager.js'
 
 /**
@@ -8,7 +8,7 @@ import { FIRST_USER_PAGE_TYPE } from './pager.js'
  *
  * | offset | size | field        |
  * |--------|------|--------------|
- * | 0      | 4    | crc32c of bytes [4, pageSize) |
+ * | 0      | 4    | checksum of bytes [4, pageSize): CRC-32 or CRC-32C by format version (page-checksum.ts) |
  * | 4      | 4    | pageId        |
  * | 8      | 1    | type          |
  * | 9      | 3    | reserved (0)  |
@@ -19,8 +19,6 @@ export const PAGE_CRC_OFFSET = 0
 export const PAGE_ID_OFFSET = 4
 export const PAGE_TYPE_OFFSET = 8
 export const PAGE_WRITTEN_BY_OFFSET = 12
-/** The checksum covers everything after its own field: header fields and body alike. */
-export const PAGE_CHECKSUMMED_FROM = 4
 
 export const MIN_PAGE_SIZE = 512
 export const MAX_PAGE_SIZE = 65536
@@ -74,22 +72,18 @@ export interface PageHeader {
  * Fills in the header of a whole page image (`page.length === pageSize`) and its checksum. The body
  * (bytes from PAGE_HEADER_SIZE on) must already hold its final content.
  */
-export function encodePageHeader(page: Uint8Array, header: PageHeader): void {
+export function encodePageHeader(page: Uint8Array, header: PageHeader, checksum: PageChecksum): void {
   writeU32(page, PAGE_ID_OFFSET, header.pageId)
   page[PAGE_TYPE_OFFSET] = header.type
   page[PAGE_TYPE_OFFSET + 1] = 0
   page[PAGE_TYPE_OFFSET + 2] = 0
   page[PAGE_TYPE_OFFSET + 3] = 0
   writeU32(page, PAGE_WRITTEN_BY_OFFSET, header.writtenBy >>> 0)
-  writeU32(page, PAGE_CRC_OFFSET, pageChecksum(page))
+  writeU32(page, PAGE_CRC_OFFSET, checksum.compute(page))
 }
 
-export function pageChecksum(page: Uint8Array): number {
-  return crc32c(page.subarray(PAGE_CHECKSUMMED_FROM)) >>> 0
-}
-
-export function checksumMatches(page: Uint8Array): boolean {
-  return readU32(page, PAGE_CRC_OFFSET) === pageChecksum(page)
+export function checksumMatches(page: Uint8Array, checksum: PageChecksum): boolean {
+  return readU32(page, PAGE_CRC_OFFSET) === checksum.compute(page)
 }
 
 export function decodePageHeader(page: Uint8Array): PageHeader {
@@ -105,9 +99,9 @@ export function decodePageHeader(page: Uint8Array): PageHeader {
  * page), then the stored id (a page written to the wrong place, or a stale copy of another page).
  * Returns the header; the caller checks the type it expects.
  */
-export function verifyPage(page: Uint8Array, pageId: number, file: string): PageHeader {
+export function verifyPage(page: Uint8Array, pageId: number, file: string, checksum: PageChecksum): PageHeader {
   const offset = pageId * page.length
-  if (!checksumMatches(page)) {
+  if (!checksumMatches(page, checksum)) {
     const what = page.every((byte) => byte === 0) ? 'checksum mismatch (the page is all zeros: never written)' : 'checksum mismatch'
     throw corruption({ file, pageId, offset }, what)
   }

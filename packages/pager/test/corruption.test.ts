@@ -1,8 +1,8 @@
-import { crc32c } from '@node-rs/crc32'
 import { describe, expect, it } from 'vitest'
 import { SimVfs, TinyDbError } from '@tinydb/vfs'
 import { stamp } from '../src/conformance-support.js'
 import { FilePager } from '../src/index.js'
+import { FORMAT_VERSION, META_CHECKSUM, pageChecksumFor } from '../src/page-checksum.js'
 import type { PagerMeta } from '../src/index.js'
 import { CHILD_TYPE, readTree, writeRoot } from './support/tree.js'
 
@@ -62,7 +62,8 @@ function readError(pager: FilePager, pageId: number): TinyDbError {
 function rewritePage(vfs: SimVfs, pageSize: number, pageId: number, edit: (page: Uint8Array, view: DataView) => void): void {
   const page = vfs.readDurable(PATH).slice(pageId * pageSize, (pageId + 1) * pageSize)
   edit(page, new DataView(page.buffer, page.byteOffset, page.byteLength))
-  new DataView(page.buffer).setUint32(0, crc32c(page.subarray(4)) >>> 0, true)
+  const checksum = pageId < 2 ? META_CHECKSUM : pageChecksumFor(FORMAT_VERSION, pageSize)!
+  new DataView(page.buffer).setUint32(0, checksum.compute(page), true)
   vfs.overwrite(PATH, pageId * pageSize, page)
 }
 
@@ -180,15 +181,15 @@ describe('FilePager corruption detection', () => {
 
   it('an unknown format version (with a valid checksum) is UNSUPPORTED_FORMAT, never a fallback', async () => {
     const { vfs, pageSize } = await store()
-    rewritePage(vfs, pageSize, 0, (_, view) => view.setUint32(24, 2, true))
+    rewritePage(vfs, pageSize, 0, (_, view) => view.setUint32(24, 3, true))
     const error = await openError(vfs)
     expect([error.code, error.file]).toEqual(['UNSUPPORTED_FORMAT', PATH])
-    expect(error.message).toMatch(/format version 2/)
+    expect(error.message).toMatch(/format version 3/)
   })
 
   it('a meta with an unknown version and a bad checksum is just a torn meta', async () => {
     const { vfs, checkpoints } = await store()
-    vfs.overwrite(PATH, 24, Uint8Array.of(2, 0, 0, 0))
+    vfs.overwrite(PATH, 24, Uint8Array.of(3, 0, 0, 0))
     const pager = await FilePager.open(vfs, PATH)
     expect(pager.meta).toEqual(checkpoints[0]!.meta)
     await pager.close()

@@ -3,7 +3,10 @@ import { TinyDbError } from '@tinydb/vfs'
 import { decodeFreeListPage, encodeFreeListPage, freeListCapacity } from '../src/freelist-format.js'
 import { META_END, decodeMeta, encodeMeta, metaSlotFor } from '../src/meta-format.js'
 import type { MetaRecord } from '../src/meta-format.js'
+import { CRC32C_PAGE_CHECKSUM, CRC32_PAGE_CHECKSUM, FORMAT_VERSION } from '../src/page-checksum.js'
 import { PAGE_HEADER_SIZE, encodePageHeader, verifyPage } from '../src/page-format.js'
+
+const CRC = CRC32_PAGE_CHECKSUM
 
 const meta: MetaRecord = {
   checkpointId: 2 ** 40 + 3,
@@ -27,11 +30,11 @@ describe('page format', () => {
   it('round-trips a header, and verifyPage names what failed', () => {
     const image = new Uint8Array(512)
     image.fill(0xab, PAGE_HEADER_SIZE)
-    encodePageHeader(image, { pageId: 42, type: 200, writtenBy: 2 ** 32 + 5 })
-    expect(verifyPage(image, 42, 'f')).toEqual({ pageId: 42, type: 200, writtenBy: 5 })
-    expect(errorOf(() => verifyPage(image, 43, 'f')).message).toBe('corruption in f page 43 (offset 22016): page id 42 found at page 43')
+    encodePageHeader(image, { pageId: 42, type: 200, writtenBy: 2 ** 32 + 5 }, CRC)
+    expect(verifyPage(image, 42, 'f', CRC)).toEqual({ pageId: 42, type: 200, writtenBy: 5 })
+    expect(errorOf(() => verifyPage(image, 43, 'f', CRC)).message).toBe('corruption in f page 43 (offset 22016): page id 42 found at page 43')
     image[511] = 0
-    expect(errorOf(() => verifyPage(image, 42, 'f')).message).toBe('corruption in f page 42 (offset 21504): checksum mismatch')
+    expect(errorOf(() => verifyPage(image, 42, 'f', CRC)).message).toBe('corruption in f page 42 (offset 21504): checksum mismatch')
   })
 })
 
@@ -39,8 +42,8 @@ describe('meta format', () => {
   it('round-trips every field, u64s included, in either slot', () => {
     for (const slot of [0, 1] as const) {
       const image = new Uint8Array(4096)
-      encodeMeta(image, slot, meta)
-      expect(decodeMeta(image, slot)).toEqual({ status: 'valid', meta, pageSize: 4096 })
+      encodeMeta(image, slot, meta, FORMAT_VERSION)
+      expect(decodeMeta(image, slot)).toEqual({ status: 'valid', meta, pageSize: 4096, version: FORMAT_VERSION })
     }
   })
 
@@ -50,7 +53,7 @@ describe('meta format', () => {
 
   it('rejects each kind of bad meta with a specific reason', () => {
     const valid = new Uint8Array(4096)
-    encodeMeta(valid, 0, meta)
+    encodeMeta(valid, 0, meta, FORMAT_VERSION)
     const reasonFor = (bytes: Uint8Array, slot: 0 | 1 = 0, expectedPageSize?: number): string => {
       const result = decodeMeta(bytes, slot, expectedPageSize)
       return result.status === 'invalid' ? result.reason : result.status
@@ -76,11 +79,11 @@ describe('meta format', () => {
       ['freePageCount', 0, 'free-list page 9 disagrees with free page count 0'],
     ] as const) {
       const image = new Uint8Array(4096)
-      encodeMeta(image, 0, { ...meta, [field]: value })
+      encodeMeta(image, 0, { ...meta, [field]: value }, FORMAT_VERSION)
       expect(reasonFor(image)).toBe(reason)
     }
     const huge = new Uint8Array(4096)
-    encodeMeta(huge, 0, { ...meta, checkpointLsn: 2 ** 60 })
+    encodeMeta(huge, 0, { ...meta, checkpointLsn: 2 ** 60 }, FORMAT_VERSION)
     expect(reasonFor(huge)).toBe('checkpoint LSN exceeds 2^53')
   })
 })
@@ -91,20 +94,20 @@ describe('free-list page format', () => {
     expect(capacity).toBe(122)
     const ids = Array.from({ length: capacity }, (_, i) => 1000 + i)
     const image = new Uint8Array(512)
-    encodeFreeListPage(image, 5, { nextPageId: 6, pageIds: ids }, 1)
-    expect(decodeFreeListPage(image, 5, 'f')).toEqual({ nextPageId: 6, pageIds: ids })
-    expect(() => encodeFreeListPage(image, 5, { nextPageId: 0, pageIds: [...ids, 1] }, 1)).toThrow(RangeError)
+    encodeFreeListPage(image, 5, { nextPageId: 6, pageIds: ids }, 1, CRC)
+    expect(decodeFreeListPage(image, 5, 'f', CRC)).toEqual({ nextPageId: 6, pageIds: ids })
+    expect(() => encodeFreeListPage(image, 5, { nextPageId: 0, pageIds: [...ids, 1] }, 1, CRC)).toThrow(RangeError)
   })
 
   it('is CORRUPTION when the page is not a free-list page or claims too many entries', () => {
     const image = new Uint8Array(512)
-    encodeFreeListPage(image, 5, { nextPageId: 0, pageIds: [3] }, 1)
+    encodeFreeListPage(image, 5, { nextPageId: 0, pageIds: [3] }, 1, CRC)
     image[8] = 16
-    encodePageHeader(image, { pageId: 5, type: 16, writtenBy: 1 })
-    expect(errorOf(() => decodeFreeListPage(image, 5, 'f')).message).toMatch(/page type 16 where a free-list page belongs$/)
-    encodeFreeListPage(image, 5, { nextPageId: 0, pageIds: [3] }, 1)
+    encodePageHeader(image, { pageId: 5, type: 16, writtenBy: 1 }, CRC)
+    expect(errorOf(() => decodeFreeListPage(image, 5, 'f', CRC)).message).toMatch(/page type 16 where a free-list page belongs$/)
+    encodeFreeListPage(image, 5, { nextPageId: 0, pageIds: [3] }, 1, CRC)
     new DataView(image.buffer).setUint32(20, 123, true)
-    encodePageHeader(image, { pageId: 5, type: 2, writtenBy: 1 })
-    expect(errorOf(() => decodeFreeListPage(image, 5, 'f')).message).toMatch(/claims 123 entries, more than fit$/)
+    encodePageHeader(image, { pageId: 5, type: 2, writtenBy: 1 }, CRC)
+    expect(errorOf(() => decodeFreeListPage(image, 5, 'f', CRC)).message).toMatch(/claims 123 entries, more than fit$/)
   })
 })

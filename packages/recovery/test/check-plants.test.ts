@@ -9,7 +9,8 @@ import { Wal } from '@tinydb/wal'
 import { LEAF_HEADER_SIZE, LEAF_PAGE_TYPE } from '../../kv/src/leaf-format.js'
 import { OVERFLOW_NEXT_PAGE_OFFSET, OVERFLOW_PAGE_TYPE } from '../../kv/src/overflow-format.js'
 import { cellCount } from '../../kv/src/slotted-format.js'
-import { PAGE_HEADER_SIZE, PAGE_TYPE_OFFSET, pageChecksum } from '../../pager/src/page-format.js'
+import { FORMAT_VERSION, pageChecksumFor } from '../../pager/src/page-checksum.js'
+import { PAGE_HEADER_SIZE, PAGE_TYPE_OFFSET } from '../../pager/src/page-format.js'
 import { applyOperations, checkIntegrity, checkpoint, encodeBatch, recover, storeLayout, type CheckReport, type LogOperation } from '../src/index.js'
 
 /**
@@ -97,7 +98,7 @@ function readPage(vfs: SimVfs, pageId: number): Uint8Array {
 
 /** Writes `page` at `pageId` with a freshly computed, valid checksum. */
 function plantPage(vfs: SimVfs, pageId: number, page: Uint8Array): void {
-  new DataView(page.buffer, page.byteOffset).setUint32(0, pageChecksum(page), true)
+  new DataView(page.buffer, page.byteOffset).setUint32(0, pageChecksumFor(FORMAT_VERSION, PAGE_SIZE)!.compute(page), true)
   vfs.overwrite(layout.dataPath, pageId * PAGE_SIZE, page)
 }
 

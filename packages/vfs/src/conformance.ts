@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { TinyDbError, type TinyDbErrorCode } from './errors.js'
 import type { Vfs } from './vfs.js'
 
@@ -178,6 +179,70 @@ export function vfsConformance(t: ConformanceApi, factory: () => Promise<VfsFixt
       expect(await file.size()).toBe(0)
       await file.close()
       expect(thrown(() => file.writeSync(bytes('x'), 0))).toBe('IO')
+    })
+
+    it('writev writes its buffers back to back, in place, as one write of their concatenation', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('..........'), 0)
+      await file.writev([bytes('ab'), new Uint8Array(0), bytes('c'), bytes('def')], 2)
+      expect(await file.size()).toBe(10)
+      await file.writev([bytes('X')], 9)
+      const buffer = new Uint8Array(10)
+      expect(file.readSync(buffer, 0)).toBe(10)
+      expect(text(buffer)).toBe('..abcdef.X')
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('..abcdef.X')
+    })
+
+    it('writev past the end extends the file and the gap reads as zeros', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('ab'), 0)
+      await file.writev([bytes('c'), bytes('d')], 5)
+      expect(await file.size()).toBe(7)
+      const buffer = new Uint8Array(7)
+      expect(await file.read(buffer, 0)).toBe(7)
+      expect([...buffer]).toEqual([97, 98, 0, 0, 0, 99, 100])
+      await file.close()
+    })
+
+    it('writev of no buffers, or of empty ones, writes nothing and leaves the size alone', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('abc'), 0)
+      await file.writev([], 1)
+      await file.writev([], 100)
+      await file.writev([new Uint8Array(0), new Uint8Array(0)], 1)
+      await file.writev([new Uint8Array(0)], 100)
+      expect(await file.size()).toBe(3)
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('abc')
+    })
+
+    it('writev does not keep the caller’s buffers: changing them after it resolves changes nothing', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      const buffers = [bytes('abc'), Buffer.from('def'), bytes('g')]
+      await file.writev(buffers, 0)
+      for (const buffer of buffers) buffer.fill(0)
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('abcdefg')
+    })
+
+    it('writev on a dsync handle reads back like write, mixed with write in call order', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true, dsync: true })
+      await file.writev([bytes('durable'), bytes(' at '), bytes('once')], 0)
+      await file.write(bytes('D'), 0)
+      await file.writev([bytes('A')], 8)
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('Durable At once')
+    })
+
+    it('writev rejects a bad position with INVALID_ARGUMENT and a closed file with IO', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await expectCode('INVALID_ARGUMENT', () => file.writev([bytes('x')], -1))
+      await expectCode('INVALID_ARGUMENT', () => file.writev([bytes('x')], 0.5))
+      await expectCode('INVALID_ARGUMENT', () => file.writev([], -1))
+      expect(await file.size()).toBe(0)
+      await file.close()
+      await expectCode('IO', () => file.writev([bytes('x')], 0))
     })
 
     it('two handles on one file see each other’s writes', async (vfs, dir) => {

@@ -54,6 +54,23 @@ class NodeFile implements VfsFile {
     }
   }
 
+  async writev(buffers: readonly Uint8Array[], position: number): Promise<void> {
+    checkOffset(position, 'write position', this.path)
+    let total = 0
+    for (const buffer of buffers) total += buffer.length
+    let done = 0
+    try {
+      // libuv already retries a short pwritev; a short count reaching here means a later chunk
+      // failed after some bytes landed, and writing the rest reports that error.
+      while (done < total) {
+        const { bytesWritten } = await this.handle.writev(done === 0 ? buffers : buffersAfter(buffers, done), position + done)
+        done += bytesWritten
+      }
+    } catch (error) {
+      throw ioError('write', this.path, error)
+    }
+  }
+
   writeSync(buffer: Uint8Array, position: number): void {
     checkOffset(position, 'write position', this.path)
     let done = 0
@@ -96,6 +113,19 @@ class NodeFile implements VfsFile {
       throw ioError('close', this.path, error)
     }
   }
+}
+
+/**
+ * What is left of `buffers` once their first `offset` bytes are written: the buffer `offset` falls
+ * inside becomes a view of its unwritten tail. No bytes are copied.
+ */
+export function buffersAfter(buffers: readonly Uint8Array[], offset: number): Uint8Array[] {
+  let skipped = 0
+  for (const [index, buffer] of buffers.entries()) {
+    if (skipped + buffer.length > offset) return [buffer.subarray(offset - skipped), ...buffers.slice(index + 1)]
+    skipped += buffer.length
+  }
+  return []
 }
 
 /** The real disk, through node:fs. `sync` is fdatasync; `syncDir` fsyncs the directory. */

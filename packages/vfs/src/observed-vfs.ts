@@ -4,6 +4,7 @@ import type { OpenOptions, Vfs, VfsFile, VfsLock } from './vfs.js'
 export type VfsEvent =
   | { readonly op: 'open'; readonly path: string; readonly create: boolean; readonly dsync: boolean }
   | {
+      /** `write`, `writeSync` or `writev` (one event for all its buffers, `length` their total). */
       readonly op: 'write'
       readonly path: string
       readonly position: number
@@ -78,6 +79,13 @@ function observedFile(file: VfsFile, dsync: boolean, observe: (event: VfsEvent) 
     write(buffer, position) {
       observe({ op: 'write', path, position, length: buffer.length, dsync, blocking: false })
       return file.write(buffer, position)
+    },
+    writev(buffers, position) {
+      // One write of the total length, as it is one write to the disk beneath.
+      let length = 0
+      for (const buffer of buffers) length += buffer.length
+      observe({ op: 'write', path, position, length, dsync, blocking: false })
+      return file.writev(buffers, position)
     },
     writeSync(buffer, position) {
       observe({ op: 'write', path, position, length: buffer.length, dsync, blocking: true })

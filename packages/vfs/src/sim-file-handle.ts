@@ -55,6 +55,15 @@ export class SimFile implements VfsFile {
   }
 
   /**
+   * One `write` of the concatenation, so it has write's crash points, faults, operation count and
+   * tearing by construction: a crash can tear it at any sector, across the buffers' boundaries, as
+   * a real pwritev can be. The concatenation is a copy, so no caller's buffer is kept.
+   */
+  async writev(buffers: readonly Uint8Array[], position: number): Promise<void> {
+    await this.write(concatenate(buffers), position)
+  }
+
+  /**
    * The same operations as `write` — the same crash points and faults, the dsync handle's sync a
    * crash point of its own — but nothing else can run between the write and its sync, as nothing
    * else on the JavaScript thread runs during a real blocking write.
@@ -120,4 +129,16 @@ export class SimFile implements VfsFile {
     onFault?.()
     throw ioError(operation, this.path, new SimErrnoError(error, operation, this.path))
   }
+}
+
+function concatenate(buffers: readonly Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const buffer of buffers) length += buffer.length
+  const joined = new Uint8Array(length)
+  let at = 0
+  for (const buffer of buffers) {
+    joined.set(buffer, at)
+    at += buffer.length
+  }
+  return joined
 }

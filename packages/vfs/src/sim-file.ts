@@ -28,7 +28,9 @@ export class FileNode {
 
   write(bytes: Uint8Array, position: number, seq: number): void {
     if (bytes.length === 0) return // pwrite of nothing changes nothing, not even the size
-    const copy = bytes.slice() // the caller may reuse its buffer once the promise resolves
+    // The caller may reuse its buffer once the promise resolves. Not `bytes.slice()`: on a Buffer
+    // that is a view of the same memory, and the pending write would change with the caller's buffer.
+    const copy = new Uint8Array(bytes)
     this.visible.write(copy, position)
     this.pending.push({ kind: 'write', seq, position, bytes: copy })
   }

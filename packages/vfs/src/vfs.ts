@@ -31,6 +31,14 @@ export interface VfsFile {
    * on a slow one. Throws (synchronously) what `write` would reject with.
    */
   writeSync(buffer: Uint8Array, position: number): void
+  /**
+   * Writes `buffers` back to back from `position`, exactly as `write` of their concatenation would:
+   * one write (one pwritev on a real disk), with the same durability, errors and crash and tear
+   * behaviour. It exists so a run of adjacent pages, each its own image, reaches the disk in one
+   * system call without first being copied into a staging buffer. An empty list, or only empty
+   * buffers, writes nothing.
+   */
+  writev(buffers: readonly Uint8Array[], position: number): Promise<void>
   /** Current size in bytes (including writes not yet synced). */
   size(): Promise<number>
   /** Sets the size; growing fills with zeros. Durable after `sync`. */

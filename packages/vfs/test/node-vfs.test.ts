@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { vfsConformance } from '../src/conformance.js'
 import { decodeLockFile, encodeLockOwner } from '../src/lock-format.js'
 import { removeStale } from '../src/node-lock.js'
+import { buffersAfter } from '../src/node-vfs.js'
 import { NodeVfs, TinyDbError } from '../src/index.js'
 import { caught } from './helpers.js'
 
@@ -151,6 +152,70 @@ describe('NodeVfs locks across processes', () => {
       expect(lockCode(await caught(() => new NodeVfs().lock(`${dir}/./LOCK`)))).toBe('LOCKED')
       await lock.release()
     } finally {
+      await fsp.rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('NodeVfs writev', () => {
+  const views = (buffers: readonly Uint8Array[]): string[] => buffers.map((buffer) => [...buffer].join(','))
+  const a = new Uint8Array([1, 2, 3])
+  const empty = new Uint8Array(0)
+  const b = new Uint8Array([4, 5])
+
+  it('buffersAfter drops the bytes written: inside a buffer, at a boundary, at the end', () => {
+    const buffers = [a, empty, b]
+    expect(views(buffersAfter(buffers, 0))).toEqual(['1,2,3', '', '4,5'])
+    expect(views(buffersAfter(buffers, 1))).toEqual(['2,3', '', '4,5'])
+    expect(views(buffersAfter(buffers, 3))).toEqual(['4,5']) // the empty buffer at the boundary goes too
+    expect(views(buffersAfter(buffers, 4))).toEqual(['5'])
+    expect(buffersAfter(buffers, 5)).toEqual([])
+    expect(buffersAfter([], 0)).toEqual([])
+    // A view, not a copy: the remainder is the caller's memory.
+    expect(buffersAfter(buffers, 1)[0]?.buffer).toBe(a.buffer)
+  })
+
+  it('writes the rest after short writes, however the system splits it', async () => {
+    const dir = await tempDir()
+    const file = await new NodeVfs().open(join(dir, 'f'), { create: true })
+    try {
+      // Reaches into the file's FileHandle so each writev writes at most 2 bytes: short writes are
+      // rare on a real disk (libuv retries most), and this makes them happen on every call.
+      const handle = Reflect.get(file, 'handle') as fsp.FileHandle
+      const writev = handle.writev.bind(handle)
+      let calls = 0
+      handle.writev = (async (buffers: readonly Uint8Array[], position: number) => {
+        calls++
+        let room = 2
+        const clipped = buffers.map((buffer) => {
+          const part = buffer.subarray(0, room)
+          room -= part.length
+          return part
+        })
+        return writev(clipped, position)
+      }) as typeof handle.writev
+      await file.writev([a, empty, b, new Uint8Array([6])], 10)
+      expect(calls).toBe(3)
+      const read = new Uint8Array(16)
+      expect(file.readSync(read, 0)).toBe(16)
+      expect([...read]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6])
+    } finally {
+      await file.close()
+      await fsp.rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('writes more buffers than one pwritev takes (IOV_MAX, 1024 on Linux)', async () => {
+    const dir = await tempDir()
+    const file = await new NodeVfs().open(join(dir, 'f'), { create: true })
+    try {
+      const buffers = Array.from({ length: 3000 }, (_, i) => new Uint8Array([i % 251, (i * 7) % 251]))
+      await file.writev(buffers, 1)
+      const read = new Uint8Array(6001)
+      expect(file.readSync(read, 0)).toBe(6001)
+      expect([...read.subarray(1)]).toEqual(buffers.flatMap((buffer) => [...buffer]))
+    } finally {
+      await file.close()
       await fsp.rm(dir, { recursive: true, force: true })
     }
   })

@@ -35,4 +35,21 @@ describe('ObservedVfs', () => {
     // What was forwarded happened: the dsync write is durable without a sync.
     expect(await inner.exists('/d/g')).toBe(false)
   })
+
+  it('reports a writev as one write of the total length, then forwards it', async () => {
+    const inner = new SimVfs({ seed: 1 })
+    const events: VfsEvent[] = []
+    const vfs = new ObservedVfs(inner, (event) => events.push(event))
+    await vfs.mkdir('/d')
+    const file = await vfs.open('/d/f', { create: true, dsync: true })
+    await file.writev([new Uint8Array([1, 2]), new Uint8Array(0), new Uint8Array([3])], 2)
+    await file.writev([], 0)
+    expect(events.slice(1)).toEqual([
+      { op: 'write', path: '/d/f', position: 2, length: 3, dsync: true, blocking: false },
+      { op: 'write', path: '/d/f', position: 0, length: 0, dsync: true, blocking: false },
+    ])
+    const read = new Uint8Array(5)
+    expect(file.readSync(read, 0)).toBe(5)
+    expect([...read]).toEqual([0, 0, 1, 2, 3])
+  })
 })

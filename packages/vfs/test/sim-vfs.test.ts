@@ -46,6 +46,22 @@ describe('SimVfs: file content durability', () => {
     expect(await slurp(vfs, '/db/f')).toBe('kept')
   })
 
+  it('syncs the bytes written, not what the caller’s buffer (a Buffer too) holds by the time of the sync', async () => {
+    const vfs = await machine()
+    const file = await put(vfs, '/db/f', '', { sync: true })
+    await vfs.syncDir('/db')
+    // Buffer.prototype.slice() is a view, not a copy: a write keeping one would sync the later bytes.
+    const written = Buffer.from('abc')
+    const gathered = [Buffer.from('de'), bytes('f')]
+    await file.write(written, 0)
+    await file.writev(gathered, 3)
+    written.fill(0)
+    for (const buffer of gathered) buffer.fill(0)
+    await file.sync()
+    vfs.crash()
+    expect(await slurp(vfs, '/db/f')).toBe('abcdef')
+  })
+
   it('makes the size durable with sync only: an unsynced truncate reverts', async () => {
     const vfs = await machine()
     const file = await put(vfs, '/db/f', 'abcdef', { sync: true })

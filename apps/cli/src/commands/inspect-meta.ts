@@ -7,8 +7,9 @@ import { printLine } from '../io.js'
 import { withReadOnlyStore } from '../read-only-store.js'
 
 export function metaLines(inspection: MetaInspection): string[] {
-  const { file, fileSize, pageSize, slots, live, why } = inspection
-  const lines = [`data file: ${file} (${fileSize} bytes, page size ${pageSize ?? 'unknown'})`]
+  const { file, fileSize, pageSize, formatVersion, pageChecksum, slots, live, why } = inspection
+  const format = formatVersion === undefined ? '' : `, format version ${formatVersion}: pages checksummed with ${pageChecksum ?? 'unknown'}, meta pages with CRC-32C`
+  const lines = [`data file: ${file} (${fileSize} bytes, page size ${pageSize ?? 'unknown'}${format})`]
   for (const slot of slots) lines.push(...slotLines(slot, slot.slot === live))
   lines.push(live === undefined ? `live: none — ${why}` : `live: meta page ${live} — ${why}`)
   return lines

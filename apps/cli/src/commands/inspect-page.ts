@@ -91,7 +91,7 @@ export function inspectPageCommand(): Command {
         if (pageId >= live.meta.pageCount) {
           throw new CommandFailure(`error: page ${pageId} does not exist: the live checkpoint has ${live.meta.pageCount} pages (0..${live.meta.pageCount - 1})`)
         }
-        return { page: await readDecodedPage(store, pageId, live.pageSize), live }
+        return { page: await readDecodedPage(store, pageId, live), live }
       })
       const hex = options.hex === true
       if (options.json === true) printLine(JSON.stringify(pageJson(page, live, hex), null, 2))

@@ -8,6 +8,8 @@ import type { ReadOnlyStore } from '../read-only-store.js'
 /** What `inspect page` and `inspect tree` need: the live checkpoint, its page size and its free list. */
 export interface LiveCheckpoint {
   readonly pageSize: number
+  /** The file's format version: how its pages are checksummed. */
+  readonly formatVersion: number
   readonly meta: MetaRecord
   readonly freeList: FreeListInspection
 }
@@ -15,11 +17,11 @@ export interface LiveCheckpoint {
 export async function liveCheckpoint({ vfs, layout }: ReadOnlyStore): Promise<LiveCheckpoint> {
   const inspection = await inspectMeta(vfs, layout.dataPath)
   const meta = inspection.live === undefined ? undefined : inspection.slots[inspection.live].meta
-  if (meta === undefined || inspection.pageSize === undefined) {
+  if (meta === undefined || inspection.pageSize === undefined || inspection.formatVersion === undefined) {
     throw new CommandFailure(`error: no live meta page in ${layout.dataPath}: ${inspection.why} (see tinydb inspect meta)`)
   }
-  const freeList = await inspectFreeList(vfs, layout.dataPath, inspection.pageSize, meta)
-  return { pageSize: inspection.pageSize, meta, freeList }
+  const freeList = await inspectFreeList(vfs, layout.dataPath, inspection.pageSize, meta, inspection.formatVersion)
+  return { pageSize: inspection.pageSize, formatVersion: inspection.formatVersion, meta, freeList }
 }
 
 export interface DecodedPage {
@@ -39,8 +41,8 @@ export function pageTypeName(type: number): string {
   return type === 0 ? 'none (never written)' : 'unknown'
 }
 
-export async function readDecodedPage({ vfs, layout }: ReadOnlyStore, pageId: number, pageSize: number): Promise<DecodedPage> {
-  const raw = await readRawPage(vfs, layout.dataPath, pageId, pageSize)
+export async function readDecodedPage({ vfs, layout }: ReadOnlyStore, pageId: number, live: Pick<LiveCheckpoint, 'pageSize' | 'formatVersion'>): Promise<DecodedPage> {
+  const raw = await readRawPage(vfs, layout.dataPath, pageId, live.pageSize, live.formatVersion)
   const isTree = raw.type === TREE_PAGE_TYPES.leaf || raw.type === TREE_PAGE_TYPES.branch || raw.type === TREE_PAGE_TYPES.overflow
   return { raw, typeName: pageTypeName(raw.type), tree: isTree ? inspectTreePage(raw.type, raw.body) : undefined }
 }

@@ -64,7 +64,7 @@ export async function walkTree(store: ReadOnlyStore, live: LiveCheckpoint): Prom
     shape.levels.push(counts)
     const next: number[] = []
     for (const pageId of level) {
-      const page = await readDecodedPage(store, pageId, pageSize)
+      const page = await readDecodedPage(store, pageId, live)
       if (!page.raw.checksumOk) shape.problems.push(`page ${pageId}: checksum mismatch`)
       const tree = page.tree
       if (tree === undefined || (tree.kind !== 'leaf' && tree.kind !== 'branch')) {
@@ -85,7 +85,7 @@ export async function walkTree(store: ReadOnlyStore, live: LiveCheckpoint): Prom
         shape.overflowChains++
         for (let id = cell.overflowPageId, from = `leaf page ${pageId}`; id !== 0 && claim(id, from); ) {
           shape.overflowPages++
-          const chunk = await readDecodedPage(store, id, pageSize)
+          const chunk = await readDecodedPage(store, id, live)
           if (chunk.tree?.kind !== 'overflow') {
             shape.problems.push(`page ${id}: type ${chunk.raw.type} (${chunk.typeName}) where an overflow page belongs`)
             break
