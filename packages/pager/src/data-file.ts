@@ -104,10 +104,6 @@ async function loadDataFile(file: VfsFile): Promise<Omit<DataFile, 'created'>> {
       `the file is ${fileSize} bytes, shorter than the ${meta.pageCount} pages of ${pageSize} bytes checkpoint ${meta.checkpointId} records`,
     )
   }
-  // Reading and checking the free list keeps this thread busy for a while (~1–2 ms of cold code for
-  // 10,000 free pages). Yield once first: the engine opens the log alongside, and its file-system
-  // round trips, finished meanwhile, then get to issue their next ones instead of queueing behind.
-  await new Promise<void>((resolve) => setImmediate(resolve))
   const freeList = readFreeList(file, pageSize, meta, checksum)
   // The meta we read may be visible without being durable: after a failed fdatasync the kernel can
   // keep showing a write it will never flush (fsyncgate). It must really be on disk before anything

@@ -179,12 +179,12 @@ describe('NodeVfs writev', () => {
     const dir = await tempDir()
     const file = await new NodeVfs().open(join(dir, 'f'), { create: true })
     try {
-      // Reaches into the file's FileHandle so each writev writes at most 2 bytes: short writes are
-      // rare on a real disk (libuv retries most), and this makes them happen on every call.
-      const handle = Reflect.get(file, 'handle') as fsp.FileHandle
-      const writev = handle.writev.bind(handle)
+      // Reaches into the file's thread-pool calls so each writev writes at most 2 bytes: short
+      // writes are rare on a real disk (libuv retries most), and this makes them happen every call.
+      type Writev = (fd: number, buffers: readonly Uint8Array[], position: number) => Promise<number>
+      const io = Reflect.get(file, 'io') as { readonly writev: Writev }
       let calls = 0
-      handle.writev = (async (buffers: readonly Uint8Array[], position: number) => {
+      const clippedWritev: Writev = async (fd, buffers, position) => {
         calls++
         let room = 2
         const clipped = buffers.map((buffer) => {
@@ -192,8 +192,9 @@ describe('NodeVfs writev', () => {
           room -= part.length
           return part
         })
-        return writev(clipped, position)
-      }) as typeof handle.writev
+        return io.writev(fd, clipped, position)
+      }
+      Reflect.set(file, 'io', { ...io, writev: clippedWritev })
       await file.writev([a, empty, b, new Uint8Array([6])], 10)
       expect(calls).toBe(3)
       const read = new Uint8Array(16)
