@@ -31,8 +31,15 @@ export class Wal {
   private readonly segmentSizes: SegmentSizes
   /** An inline commit was made and the event loop has not turned since (see `writeGroup`). */
   private inlineSinceTurn = false
+  /**
+   * `loopTurned` is queued (setImmediate) and has not run. One is enough for any number of commits:
+   * whenever it runs, the loop has gone round after every commit made before that.
+   */
+  private turnWatched = false
   private readonly loopTurned = (): void => {
+    this.turnWatched = false
     this.inlineSinceTurn = false
+    this.commitWrites.loopTurned(performance.now())
   }
   private nextLsnValue: number
   private durableLsn: number
@@ -299,11 +306,14 @@ export class Wal {
    * a segment always takes the asynchronous path: starting a segment is several I/O steps.
    *
    * A writer awaiting one inline commit after another would never let the event loop turn (every
-   * step is a microtask), so after an inline commit the next one first lets the loop run one full
-   * iteration and times it: the policy moves to the thread pool when others were waiting.
+   * step is a microtask), so once `INLINE_STRETCH_MS` has passed since the loop last turned, the
+   * next inline commit first lets it run one full iteration and times it: the policy moves to the
+   * thread pool when others were waiting.
    */
   private writeGroup(group: CommitGroup): Promise<void> | undefined {
-    if (this.inlineSinceTurn && this.wantsInline(group)) return this.nextLoopIteration().then(() => this.writeGroupNow(group))
+    if (this.inlineSinceTurn && this.wantsInline(group) && this.commitWrites.turnDue(performance.now())) {
+      return this.nextLoopIteration().then(() => this.writeGroupNow(group))
+    }
     return this.writeGroupNow(group)
   }
 
@@ -314,13 +324,17 @@ export class Wal {
       // A writer that lets the loop turn by itself between commits (a request handler, a loop with
       // its own yields) shares the thread already: only back-to-back commits are made to yield.
       this.inlineSinceTurn = true
-      setImmediate(this.loopTurned)
+      if (!this.turnWatched) {
+        this.turnWatched = true
+        setImmediate(this.loopTurned)
+      }
       this.commitWrites.observe(group.count, group.length, performance.now() - started)
       return undefined
     }
     return this.writer.write(group).then(() => {
       // Its completion came back through the event loop (on a real disk): the loop has turned.
       this.inlineSinceTurn = false
+      this.commitWrites.loopTurned(performance.now())
       if (!group.startsSegment) this.commitWrites.observe(group.count, group.length, performance.now() - started)
     })
   }

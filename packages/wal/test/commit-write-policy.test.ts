@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { BUSY_LOOP_ITERATION_MS, CommitWritePolicy, MAX_INLINE_GROUP_BYTES, SHARE_THREAD_MS } from '../src/commit-write-policy.js'
+import {
+  BUSY_LOOP_ITERATION_MS,
+  CommitWritePolicy,
+  INLINE_STRETCH_MS,
+  MAX_INLINE_GROUP_BYTES,
+  RECENTLY_BUSY_MS,
+  SHARE_THREAD_MS,
+} from '../src/commit-write-policy.js'
 
 const LONE = [1, 200] as const
 
@@ -40,6 +47,36 @@ describe('CommitWritePolicy', () => {
     const inline = new CommitWritePolicy('inline')
     inline.observeLoopIteration(50, 0)
     expect(inline.inline(...LONE, 1)).toBe(true)
+  })
+
+  it('asks back-to-back inline commits to let the loop turn once INLINE_STRETCH_MS has passed since it last turned', () => {
+    const policy = new CommitWritePolicy('auto')
+    expect(policy.turnDue(0)).toBe(true) // the loop was never seen to turn
+    policy.loopTurned(100)
+    expect(policy.turnDue(100)).toBe(false)
+    expect(policy.turnDue(100 + INLINE_STRETCH_MS - 0.01)).toBe(false)
+    expect(policy.turnDue(100 + INLINE_STRETCH_MS)).toBe(true)
+    // A timed turn counts as a turn, busy or not.
+    policy.observeLoopIteration(BUSY_LOOP_ITERATION_MS / 2, 200)
+    expect(policy.turnDue(200 + INLINE_STRETCH_MS / 2)).toBe(false)
+  })
+
+  it('asks for a turn before every back-to-back inline commit for RECENTLY_BUSY_MS after finding the process busy', () => {
+    const policy = new CommitWritePolicy('auto')
+    policy.observeLoopIteration(BUSY_LOOP_ITERATION_MS * 2, 300)
+    expect(policy.inline(...LONE, 300 + INLINE_STRETCH_MS / 2)).toBe(false) // sharing the thread
+    expect(policy.turnDue(300)).toBe(true)
+    expect(policy.turnDue(300 + RECENTLY_BUSY_MS - 0.01)).toBe(true)
+    // Idle turns since do not shorten it: what counts is when the process was last found busy.
+    policy.observeLoopIteration(BUSY_LOOP_ITERATION_MS / 2, 300 + RECENTLY_BUSY_MS / 2)
+    expect(policy.turnDue(300 + RECENTLY_BUSY_MS / 2)).toBe(true)
+    policy.loopTurned(300 + RECENTLY_BUSY_MS)
+    expect(policy.turnDue(300 + RECENTLY_BUSY_MS)).toBe(false) // back to the stretch
+    expect(policy.turnDue(300 + RECENTLY_BUSY_MS + INLINE_STRETCH_MS)).toBe(true)
+    // 'inline' never asks: it is for a process that does nothing else.
+    const inline = new CommitWritePolicy('inline')
+    inline.observeLoopIteration(BUSY_LOOP_ITERATION_MS * 2, 0)
+    expect([inline.turnDue(0), inline.turnDue(1000)]).toEqual([false, false])
   })
 
   it("'auto' keeps a fast disk inline through occasional stalls", () => {

@@ -1,6 +1,6 @@
 import { ObservedVfs, SimVfs, TinyDbError, type VfsEvent } from '@tinydb/vfs'
 import { describe, expect, it } from 'vitest'
-import { BUSY_LOOP_ITERATION_MS, Wal, type CommitWrites } from '../src/index.js'
+import { BUSY_LOOP_ITERATION_MS, INLINE_STRETCH_MS, Wal, type CommitWrites } from '../src/index.js'
 import { segmentPath } from '../src/segment-directory.js'
 import { FIRST_SEGMENT_SIZE } from '../src/segment-sizes.js'
 import { collect, payloadFor } from './support/fixtures.js'
@@ -87,8 +87,11 @@ describe('commit writes: where each group is written', () => {
     }
     await wal.append(payloadFor(wal.nextLsn, 100)) // inline: nothing else was waiting yet
     setImmediate(others)
-    // Awaited back to back, with no turn of their own: the log lets the loop turn before the next
-    // inline commit, finds the others' iteration busy, and writes on the thread pool from then on.
+    // Awaited back to back, with no turn of their own: once INLINE_STRETCH_MS has passed since the
+    // loop last turned, the log lets it turn before the next inline commit, finds the others'
+    // iteration busy, and writes on the thread pool from then on.
+    const stretchEnds = performance.now() + INLINE_STRETCH_MS
+    while (performance.now() < stretchEnds);
     for (let i = 0; i < 2; i++) await wal.append(payloadFor(wal.nextLsn, 100))
     othersRunning = false
     expect(othersRan).toBeGreaterThan(0)
