@@ -11,16 +11,20 @@ describe('compare summary', () => {
     expect(medianFigures([{ a: 1, b: 10 }, { a: 3 }, { a: 2, b: 30 }])).toEqual({ a: 2, b: 20 })
   })
 
-  it('compares the contender with the best peer, per direction', () => {
+  it('compares the contender with the best peer, per direction, against the goal issue 3 sets for the row', () => {
     const medians = {
-      lmdb: { 'w1.opsPerSec': 100, 'w6.reopenMs': 2 },
-      sqlite: { 'w1.opsPerSec': 200, 'w6.reopenMs': 4 },
-      tinydb: { 'w1.opsPerSec': 300, 'w6.reopenMs': 3 },
+      lmdb: { 'w1.opsPerSec': 100, 'w2.opsPerSec': 100, 'w2.p99Ms': 4, 'w6.reopenMs': 2 },
+      sqlite: { 'w1.opsPerSec': 200, 'w2.opsPerSec': 200, 'w2.p99Ms': 8, 'w6.reopenMs': 4 },
+      tinydb: { 'w1.opsPerSec': 230, 'w2.opsPerSec': 300, 'w2.p99Ms': 2, 'w6.reopenMs': 3 },
     }
     const lines = formatTable(medians, ['tinydb', 'lmdb', 'sqlite'])
     expect(lines[0]).toBe('| workload | lmdb | sqlite | tinydb | tinydb ÷ best peer |')
-    expect(lines.find((line) => line.startsWith('| W1 awaited puts'))).toBe('| W1 awaited puts: ops/s | 100 | 200 | 300 | 1.50× ✓ |')
-    expect(lines.find((line) => line.startsWith('| W6 reopen'))).toBe('| W6 reopen + first get: ms | 2.00 | 4.00 | 3.00 | 1.50× ✗ |')
+    // Beats the best peer, but not by the 1.2× W1 asks for.
+    expect(lines.find((line) => line.startsWith('| W1 awaited puts'))).toBe('| W1 awaited puts: ops/s | 100 | 200 | 230 | 1.15× ✗ (goal ≥ 1.2×) |')
+    expect(lines.find((line) => line.startsWith('| W2 64 writers'))).toBe('| W2 64 writers: ops/s | 100 | 200 | 300 | 1.50× ✓ (goal ≥ 1.5×) |')
+    // No goal on this row: the ratio is shown, unmarked.
+    expect(lines.find((line) => line.startsWith('| W2 put p99'))).toBe('| W2 put p99: ms | 4.00 | 8.00 | 2.00 | 0.50× |')
+    expect(lines.find((line) => line.startsWith('| W6 reopen'))).toBe('| W6 reopen + first get: ms | 2.00 | 4.00 | 3.00 | 1.50× ✗ (goal ≤ 1×) |')
     expect(lines.find((line) => line.startsWith('| W4'))).toBe('| W4 random gets: ops/s | – | – | – | – |')
   })
 
