@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { SimVfs, TinyDbError } from '@tinydb/vfs'
-import { stamp } from '../src/conformance-support.js'
 import { FilePager } from '../src/index.js'
 import { FORMAT_VERSION, META_CHECKSUM, pageChecksumFor } from '../src/page-checksum.js'
 import type { PagerMeta } from '../src/index.js'
-import { CHILD_TYPE, readTree, writeRoot } from './support/tree.js'
+import { CHILD_TYPE, readTree, twoCheckpoints } from './support/tree.js'
 
 const PATH = '/db/data.tdb'
 
@@ -23,20 +22,7 @@ async function store(pageSize = 1024): Promise<Store> {
   await vfs.mkdir('/db')
   await vfs.syncDir('/')
   const pager = await FilePager.open(vfs, PATH, { pageSize })
-  const children = new Map<number, number>()
-  for (let tag = 1; tag <= 10; tag++) {
-    const page = pager.allocate(CHILD_TYPE)
-    stamp(page.body, tag)
-    children.set(page.id, tag)
-  }
-  let root = writeRoot(pager, 0, children)
-  const first = { meta: await pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 10 }).commit(), children: new Map(children) }
-  for (const id of [...children.keys()].slice(0, 4)) {
-    pager.free(id)
-    children.delete(id)
-  }
-  root = writeRoot(pager, root, children)
-  const second = { meta: await pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 20 }).commit(), children: new Map(children) }
+  const [first, second] = await twoCheckpoints(pager, [10, 20])
   const freeListPages = pager.accounting().internal.filter((id) => id > 1)
   await pager.close()
   return { vfs, pageSize, checkpoints: [first, second], freeListPages }

@@ -1,7 +1,6 @@
 import { crc32, crc32c } from '@node-rs/crc32'
 import { SimVfs, TinyDbError } from '@tinydb/vfs'
 import { describe, expect, it } from 'vitest'
-import { stamp } from '../src/conformance-support.js'
 import { FilePager, inspectMeta, readRawPage } from '../src/index.js'
 import { decodeMeta, encodeMeta, type MetaRecord } from '../src/meta-format.js'
 import {
@@ -13,7 +12,7 @@ import {
   pageChecksumFor,
 } from '../src/page-checksum.js'
 import { PAGE_HEADER_SIZE, encodePageHeader, verifyPage } from '../src/page-format.js'
-import { CHILD_TYPE, readTree, writeRoot } from './support/tree.js'
+import { readTree, twoCheckpoints } from './support/tree.js'
 
 const PATH = '/db/data.tdb'
 const EMPTY: MetaRecord = { checkpointId: 0, checkpointLsn: 0, rootPageId: 0, pageCount: 2, freeListPageId: 0, freePageCount: 0 }
@@ -34,23 +33,10 @@ async function fileInVersion(version: number, pageSize: number): Promise<SimVfs>
   return vfs
 }
 
-/** Writes ten tagged pages and two checkpoints (the second frees four, so it has a free list); returns the tags. */
+/** Ten tagged pages and two checkpoints (the second frees four, so it has a free list): the second's root and children. */
 async function writeSomething(pager: FilePager): Promise<{ rootPageId: number; children: Map<number, number> }> {
-  const children = new Map<number, number>()
-  for (let tag = 1; tag <= 10; tag++) {
-    const page = pager.allocate(CHILD_TYPE)
-    stamp(page.body, tag)
-    children.set(page.id, tag)
-  }
-  let rootPageId = writeRoot(pager, 0, children)
-  await pager.beginCheckpoint({ rootPageId, checkpointLsn: 1 }).commit()
-  for (const id of [...children.keys()].slice(0, 4)) {
-    pager.free(id)
-    children.delete(id)
-  }
-  rootPageId = writeRoot(pager, rootPageId, children)
-  await pager.beginCheckpoint({ rootPageId, checkpointLsn: 2 }).commit()
-  return { rootPageId, children }
+  const [, second] = await twoCheckpoints(pager, [1, 2])
+  return second
 }
 
 describe('page checksums by format version', () => {

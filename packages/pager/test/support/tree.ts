@@ -1,5 +1,5 @@
 import { describeBody, stamp } from '../../src/conformance-support.js'
-import type { Pager } from '../../src/index.js'
+import type { Pager, PagerMeta } from '../../src/index.js'
 
 /**
  * The structure crash tests keep in a pager: one root page listing child pages and the tag each
@@ -92,4 +92,33 @@ function addChild(pager: Pager, tag: number): number {
   const page = pager.allocate(CHILD_TYPE)
   stamp(page.body, tag)
   return page.id
+}
+
+/** One committed checkpoint: its meta and the children its tree lists. */
+export interface CommittedTree {
+  readonly meta: PagerMeta
+  readonly rootPageId: number
+  readonly children: Children
+}
+
+/**
+ * Ten tagged children under a root, checkpointed at `lsns[0]`; then four of them freed and the root
+ * rewritten, checkpointed at `lsns[1]` — so the second checkpoint has a free list.
+ */
+export async function twoCheckpoints(pager: Pager, lsns: readonly [number, number]): Promise<readonly [CommittedTree, CommittedTree]> {
+  const children: Children = new Map()
+  for (let tag = 1; tag <= 10; tag++) {
+    const page = pager.allocate(CHILD_TYPE)
+    stamp(page.body, tag)
+    children.set(page.id, tag)
+  }
+  const firstRoot = writeRoot(pager, 0, children)
+  const first = { meta: await pager.beginCheckpoint({ rootPageId: firstRoot, checkpointLsn: lsns[0] }).commit(), rootPageId: firstRoot, children: new Map(children) }
+  for (const id of [...children.keys()].slice(0, 4)) {
+    pager.free(id)
+    children.delete(id)
+  }
+  const secondRoot = writeRoot(pager, firstRoot, children)
+  const second = { meta: await pager.beginCheckpoint({ rootPageId: secondRoot, checkpointLsn: lsns[1] }).commit(), rootPageId: secondRoot, children: new Map(children) }
+  return [first, second]
 }
