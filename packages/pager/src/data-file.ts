@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import { TinyDbError, corruption } from '@tinydb/vfs'
 import type { Vfs, VfsFile } from '@tinydb/vfs'
 import { copyFreeListEntries, decodeFreeListHeader } from './freelist-format.js'
-import type { LoadedFreeList } from './freelist.js'
+import { sortedIncludes, type LoadedFreeList } from './freelist.js'
 import { decodeMeta, encodeMeta } from './meta-format.js'
 import type { MetaDecodeResult, MetaRecord, MetaSlot } from './meta-format.js'
 import { FORMAT_VERSION, pageChecksumFor, type PageChecksum } from './page-checksum.js'
@@ -199,9 +199,9 @@ function readFreeList(file: VfsFile, pageSize: number, meta: MetaRecord, checksu
   const pageOf = (index: number): number => freeListPageIds[upperBound(firstEntries, index) - 1]!
   if (!ascendingInRange(ids, meta.pageCount)) throw disorder(ids, meta.pageCount, (index) => siteOf(pageOf(index)))
   for (const pageId of chain) {
-    if (containsSorted(ids, pageId)) throw corruption(site, `page ${pageId} is both a free-list page and listed as free`)
+    if (sortedIncludes(ids, pageId)) throw corruption(site, `page ${pageId} is both a free-list page and listed as free`)
   }
-  if (meta.rootPageId !== 0 && (chain.has(meta.rootPageId) || containsSorted(ids, meta.rootPageId))) {
+  if (meta.rootPageId !== 0 && (chain.has(meta.rootPageId) || sortedIncludes(ids, meta.rootPageId))) {
     throw corruption(site, `the root page ${meta.rootPageId} is in the free list`)
   }
   const duplicateAt = (index: number): Error => corruption(siteOf(pageOf(index)), `page ${ids[index]} listed twice in the free list`)
@@ -244,15 +244,4 @@ function upperBound(sorted: readonly number[], value: number): number {
     else high = middle
   }
   return low
-}
-
-function containsSorted(sorted: Uint32Array, value: number): boolean {
-  let low = 0
-  let high = sorted.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if (sorted[middle]! < value) low = middle + 1
-    else high = middle
-  }
-  return low < sorted.length && sorted[low] === value
 }

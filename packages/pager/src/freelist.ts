@@ -51,15 +51,7 @@ export class FreePages {
   has(pageId: number): boolean {
     const word = pageId >>> 5
     if (word < this.words.length && ((this.words[word]! >>> (pageId & 31)) & 1) === 1) return true
-    const ids = this.loaded.ids
-    let low = this.listAt
-    let high = ids.length
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (ids[middle]! < pageId) low = middle + 1
-      else high = middle
-    }
-    return low < ids.length && ids[low] === pageId
+    return sortedIncludes(this.loaded.ids, pageId, this.listAt)
   }
 
   /** Adds a page; adding one that is already free is a caller bug (a double free) and is refused. */
@@ -134,4 +126,16 @@ export class FreePages {
     const set = words[word]!
     return word * 32 + 31 - Math.clz32(set & -set)
   }
+}
+
+/** Whether `sorted[from..]`, ascending, holds `value` (a binary search). */
+export function sortedIncludes(sorted: Uint32Array, value: number, from = 0): boolean {
+  let low = from
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (sorted[middle]! < value) low = middle + 1
+    else high = middle
+  }
+  return low < sorted.length && sorted[low] === value
 }

@@ -4,6 +4,7 @@ import { FREE_LIST_COUNT_OFFSET, FREE_LIST_ENTRIES_OFFSET, FREE_LIST_NEXT_OFFSET
 import { decodeMeta } from './meta-format.js'
 import type { MetaDecodeResult, MetaRecord } from './meta-format.js'
 import {
+  FIRST_DATA_PAGE_ID,
   MAX_PAGE_SIZE,
   MIN_PAGE_SIZE,
   PAGE_HEADER_SIZE,
@@ -159,7 +160,7 @@ async function readPageFrom(file: VfsFile, pageId: number, pageSize: number, pag
   const bytesInFile = await file.read(bytes, pageId * pageSize)
   const header = decodePageHeader(bytes)
   const storedCrc = readU32(bytes, 0)
-  const checksum = pageId < 2 ? META_CHECKSUM : pageChecksum
+  const checksum = pageId < FIRST_DATA_PAGE_ID ? META_CHECKSUM : pageChecksum
   const computedCrc = checksum.compute(bytes)
   return {
     pageId,

@@ -60,7 +60,7 @@ export class SimFile implements VfsFile {
    * a real pwritev can be. The concatenation is a copy, so no caller's buffer is kept.
    */
   async writev(buffers: readonly Uint8Array[], position: number): Promise<void> {
-    await this.write(concatenate(buffers), position)
+    await this.write(Buffer.concat(buffers), position)
   }
 
   /**
@@ -129,16 +129,4 @@ export class SimFile implements VfsFile {
     onFault?.()
     throw ioError(operation, this.path, new SimErrnoError(error, operation, this.path))
   }
-}
-
-function concatenate(buffers: readonly Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const buffer of buffers) length += buffer.length
-  const joined = new Uint8Array(length)
-  let at = 0
-  for (const buffer of buffers) {
-    joined.set(buffer, at)
-    at += buffer.length
-  }
-  return joined
 }

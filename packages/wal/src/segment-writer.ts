@@ -5,6 +5,13 @@ import { SEGMENT_HEADER_SIZE, encodeSegmentHeader } from './segment-format.js'
 import type { SegmentSizes } from './segment-sizes.js'
 import type { SpareSegments } from './spare-segments.js'
 
+/** The segment being written: its record, its handle, and the bytes its file was preallocated to. */
+interface OpenSegment {
+  readonly segment: Segment
+  readonly file: VfsFile
+  readonly preallocated: number
+}
+
 /**
  * Writes commit groups, one at a time, each with one `write` (or `writeSync` on the calling thread,
  * when the log's `CommitWritePolicy` says so: same handle, same durability, no thread-pool trip).
@@ -17,7 +24,7 @@ import type { SpareSegments } from './spare-segments.js'
  * when every earlier group is durable: that ordering is what lets open tell a torn tail from damage.
  */
 export class SegmentWriter {
-  private current: { readonly segment: Segment; readonly file: VfsFile; readonly preallocated: number } | undefined
+  private current: OpenSegment | undefined
   // Whether the spare for the segment after `current` has been asked for. It is asked for once the
   // current segment is half full, not when it starts: preparing a new spare writes a whole segment
   // of zeros and syncs it, and doing that while the first commits of an open run puts that write in
@@ -38,7 +45,7 @@ export class SegmentWriter {
     const current = this.current
     if (current === undefined) throw new Error('SegmentWriter: the first group of an open must start a segment')
     await current.file.write(group.bytes.subarray(0, group.length), group.offset)
-    this.written(current.segment, group)
+    this.written(current, group)
   }
 
   /** True when `writeSync` can take `group`: it goes to the open segment (starting one takes several I/O steps). */
@@ -55,7 +62,7 @@ export class SegmentWriter {
     const current = this.current
     if (current === undefined || !this.canWriteSync(group)) throw new Error('SegmentWriter: writeSync needs a group for the open segment')
     current.file.writeSync(group.bytes.subarray(0, group.length), group.offset)
-    this.written(current.segment, group)
+    this.written(current, group)
   }
 
   /**
@@ -66,10 +73,10 @@ export class SegmentWriter {
     return this.current === undefined ? this.spares.prepareAhead(this.sizes.peek()) : Promise.resolve()
   }
 
-  private written(segment: Segment, group: CommitGroup): void {
+  private written({ segment, preallocated }: OpenSegment, group: CommitGroup): void {
     segment.endOffset = group.offset + group.length
     segment.lastLsn = group.lastLsn
-    if (!this.spareRequested && segment.endOffset * 2 >= (this.current?.preallocated ?? 0)) {
+    if (!this.spareRequested && segment.endOffset * 2 >= preallocated) {
       this.spareRequested = true
       void this.spares.prepareAhead(this.sizes.peek())
     }
