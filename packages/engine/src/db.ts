@@ -51,6 +51,26 @@ const DIRTY_SHARE_OF_CACHE = 0.25
  * the disk would otherwise dirty pages faster than checkpoints can write them, without bound.
  */
 const DIRTY_STALL_SHARE_OF_CACHE = 1
+/**
+ * When writes stop (see IDLE_PROBE_HOPS) with at least this share of `cacheSize` modified since the
+ * last seal, a checkpoint is sealed at once, even behind one still being written (the pager queues
+ * it, or folds it into a queued one that has not started): the pages reach the disk while the
+ * application does something else — NodeVfs writes them from a worker thread, however busy the
+ * JavaScript thread is — and `close` finds nothing left to write (issue 3's compare: close after
+ * the reads of W4 and W5). The share keeps a writer that pauses after every small put from paying
+ * a checkpoint's two fdatasyncs each time.
+ */
+const IDLE_SEAL_SHARE_OF_CACHE = 1 / 64
+/**
+ * Writes have stopped when none is in flight this many promise-reaction hops after the last one
+ * finished. A caller writing in a loop (`await db.put(...)` then the next, or many writers each
+ * awaiting their own) issues its next write within a few hops of the previous one resolving, so it
+ * never looks stopped; a caller that moves on to other work — even synchronous work that never
+ * yields to the event loop, where a timer would never fire — does. A wrong guess costs one early
+ * checkpoint, never correctness.
+ */
+const IDLE_PROBE_HOPS = 8
+const RESOLVED = Promise.resolve()
 
 /**
  * A scan iterator dropped before it finished (no `return()`, e.g. an abandoned manual `next()`
@@ -84,8 +104,16 @@ export class TinyDb implements Db {
   private appliedLsn: number
   private writesInFlight = 0
   private writesDrained: (() => void) | undefined
-  private runningCheckpoint: Promise<void> | undefined
-  private checkpointsCompleted = 0
+  private idleProbeHops = 0
+  /**
+   * Settles when the newest checkpoint sealed is durable and its log dropped (checkpoints commit in
+   * seal order, so every earlier one is too); undefined when none is outstanding.
+   */
+  private newestCheckpoint: Promise<void> | undefined
+  /** The LSN the newest seal covers: the last checkpoint's, until one is sealed. */
+  private sealedLsn: number
+  /** The checkpoint id at open: `meta.checkpointId` minus this is how many completed since. */
+  private readonly openedAtCheckpoint: number
   private readonly counts = { puts: 0, dels: 0, batches: 0, transactions: 0 }
   private readonly gate = new WriteGate()
   private readonly snapshots = new SnapshotRegistry()
@@ -95,6 +123,8 @@ export class TinyDb implements Db {
     this.dir = parts.layout.dir
     this.recovery = parts.recovery
     this.appliedLsn = parts.recovery.lastLsn
+    this.sealedLsn = parts.pager.meta.checkpointLsn
+    this.openedAtCheckpoint = parts.pager.meta.checkpointId
   }
 
   async put(key: Bytes, value: Bytes): Promise<void> {
@@ -219,8 +249,8 @@ export class TinyDb implements Db {
         bytesSinceCheckpoint: wal.bytesSince(pager.meta.checkpointLsn),
       },
       checkpoints: {
-        completed: this.checkpointsCompleted,
-        running: this.runningCheckpoint !== undefined,
+        completed: pager.meta.checkpointId - this.openedAtCheckpoint,
+        running: this.newestCheckpoint !== undefined,
         lastCheckpointLsn: pager.meta.checkpointLsn,
         lastCheckpointId: pager.meta.checkpointId,
       },
@@ -267,8 +297,8 @@ export class TinyDb implements Db {
       const admitted = holdsGate ? undefined : this.gate.enterShared()
       if (admitted !== undefined) await admitted
       try {
-        while (this.runningCheckpoint !== undefined && this.dirtyBytes() >= this.parts.options.cacheSize * DIRTY_STALL_SHARE_OF_CACHE) {
-          await this.runningCheckpoint.catch(() => undefined)
+        while (this.newestCheckpoint !== undefined && this.dirtyBytes() >= this.parts.options.cacheSize * DIRTY_STALL_SHARE_OF_CACHE) {
+          await this.newestCheckpoint.catch(() => undefined)
         }
         const lsn = await this.parts.wal.append(payload)
         this.apply(lsn, payload)
@@ -281,7 +311,24 @@ export class TinyDb implements Db {
   }
 
   private writeFinished(): void {
-    if (--this.writesInFlight === 0) this.writesDrained?.()
+    if (--this.writesInFlight > 0) return
+    this.writesDrained?.()
+    if (this.idleProbeHops === 0) {
+      this.idleProbeHops = IDLE_PROBE_HOPS
+      RESOLVED.then(this.probeIdle)
+    }
+  }
+
+  /** One hop of the idle probe (see IDLE_PROBE_HOPS); a bound function, so a hop allocates nothing but its reaction. */
+  private readonly probeIdle = (): void => {
+    if (--this.idleProbeHops > 0) {
+      RESOLVED.then(this.probeIdle)
+      return
+    }
+    if (this.writesInFlight > 0 || this.lifecycle !== 'open' || this.failure !== undefined) return
+    const { pager, options } = this.parts
+    const unsealedBytes = pager.unsealedPages * pager.pageSize
+    if (unsealedBytes > 0 && unsealedBytes >= options.cacheSize * IDLE_SEAL_SHARE_OF_CACHE) this.sealCheckpoint()
   }
 
   /**
@@ -306,44 +353,54 @@ export class TinyDb implements Db {
   }
 
   private maybeStartCheckpoint(): void {
-    if (this.runningCheckpoint !== undefined || this.lifecycle !== 'open') return
+    if (this.lifecycle !== 'open' || this.failure !== undefined) return
+    if (this.newestCheckpoint !== undefined) return
     const { wal, pager, options } = this.parts
     // Two things grow between checkpoints: the log, and the pages modified since the last one,
     // which stay in memory until a checkpoint writes them. Either one past its bound starts a
     // checkpoint, so random writes over a large tree cannot hold gigabytes of dirty pages.
     const logBytes = wal.bytesSince(pager.meta.checkpointLsn)
     if (logBytes < options.checkpointThreshold && this.dirtyBytes() < options.cacheSize * DIRTY_SHARE_OF_CACHE) return
-    // A failed background checkpoint poisons writes (recorded in runCheckpoint); nobody awaits it here.
-    this.runCheckpoint().catch(() => undefined)
+    this.sealCheckpoint()
   }
 
   private dirtyBytes(): number {
     return this.parts.pager.dirtyPages * this.parts.pager.pageSize
   }
 
-  private async runCheckpoint(): Promise<void> {
-    while (this.runningCheckpoint !== undefined) await this.runningCheckpoint.catch(() => undefined)
-    if (this.failure !== undefined) throw this.failure
+  /**
+   * Seals the tree as of `appliedLsn` — synchronously, between two applies, as `checkpoint`
+   * requires — and lets it commit in the background. A failure poisons writes; nobody need await
+   * the result for that.
+   */
+  private sealCheckpoint(): Promise<void> {
     const { pager, wal, tree } = this.parts
-    if (this.appliedLsn === pager.meta.checkpointLsn && pager.dirtyPages === 0) return
     const running = checkpoint({ pager, wal, tree }, this.appliedLsn).then(
-      () => {
-        this.checkpointsCompleted++
-      },
+      () => undefined,
       (error: unknown) => {
-        this.failure = new TinyDbError('POISONED', `a checkpoint failed; writes are refused until the store is reopened`, { cause: error })
+        this.failure ??= new TinyDbError('POISONED', `a checkpoint failed; writes are refused until the store is reopened`, { cause: error })
         throw error
       },
     )
-    this.runningCheckpoint = running
-    try {
-      await running
-    } finally {
-      this.runningCheckpoint = undefined
-      // Pages modified while this one ran may already be past the bound: write them now, while the
-      // store may be idle, rather than at the next write or at close (perf issue 3, W6 close).
-      if (this.failure === undefined) this.maybeStartCheckpoint()
-    }
+    this.sealedLsn = this.appliedLsn
+    this.newestCheckpoint = running
+    running
+      .catch(() => undefined)
+      .then(() => {
+        if (this.newestCheckpoint !== running) return
+        this.newestCheckpoint = undefined
+        // Pages modified while it was written may already be past a bound, or writes may have
+        // paused since: write them now, rather than at the next write or at close.
+        this.maybeStartCheckpoint()
+      })
+    return running
+  }
+
+  /** Makes everything applied so far durable in the data file (explicit checkpoint, close). */
+  private async runCheckpoint(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure
+    if (this.appliedLsn !== this.sealedLsn || this.parts.pager.unsealedPages > 0) this.sealCheckpoint()
+    await this.newestCheckpoint
   }
 
   private assertReadable(): void {

@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { NodeVfs, ObservedVfs, type VfsEvent } from '@tinydb/vfs'
 import { open, TinyDbError, type Db } from '../src/index.js'
 
 const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : new TextDecoder().decode(bytes))
@@ -134,6 +135,39 @@ describe('engine on the real file system', () => {
     // A checkpoint starts at a quarter of the cache; writes go on while it runs until modified pages
     // fill the cache, then they wait for it (a write stall). One put modifies a few pages at most.
     expect(mostDirtyPages * stats.pageSize).toBeLessThanOrEqual(cacheSize + 8 * stats.pageSize)
+    await db.close()
+  })
+
+  it('writes what a paused writer modified without waiting for close, so close writes nothing to the data file', async () => {
+    const events: VfsEvent[] = []
+    const vfs = new ObservedVfs(new NodeVfs(), (event) => events.push(event))
+    // 1/64 of a 4 MiB cache is 16 pages: one batch of scattered keys modifies more.
+    const db = await open(dir, { vfs, cacheSize: 4 * 1024 * 1024, checkpointThreshold: 1024 * 1024 * 1024 })
+    await db.batch(Array.from({ length: 2000 }, (_, i) => ({ type: 'put' as const, key: `k${String((i * 7919) % 2000).padStart(5, '0')}`, value: 'v'.repeat(100) })))
+    // Far below both thresholds (a quarter of the cache, the log's): nothing is sealed while the
+    // writer may still follow up...
+    expect(db.stats().dirtyPages * db.stats().pageSize).toBeLessThan(1024 * 1024)
+    expect(db.stats().checkpoints.running).toBe(false)
+    // ...but once it has not for a few promise hops (no turn of the event loop needed), it is.
+    for (let hop = 0; hop < 10; hop++) await Promise.resolve()
+    expect(db.stats().checkpoints.running).toBe(true)
+    for (let turns = 0; db.stats().checkpoints.running && turns < 10_000; turns++) await new Promise((resolve) => setTimeout(resolve, 1))
+    expect([db.stats().checkpoints.running, db.stats().checkpoints.completed, db.stats().dirtyPages]).toEqual([false, 1, 0])
+    events.length = 0
+    await db.close()
+    expect(events.filter((event) => event.op === 'write' && event.path.endsWith('.tdb'))).toEqual([])
+  })
+
+  it('writers that follow up at once never look stopped: no checkpoint below the thresholds', async () => {
+    const db = await open(dir, { cacheSize: 4 * 1024 * 1024, checkpointThreshold: 1024 * 1024 * 1024 })
+    // A lone writer awaiting each put, then 16 writers each awaiting their own: 16 pages (1/64 of
+    // the cache) are modified within the first few hundred puts, but no write ever finds the store idle.
+    for (let i = 0; i < 2000; i++) await db.put(`key${(i * 7919) % 2000}`, 'v'.repeat(100))
+    await Promise.all(Array.from({ length: 16 }, async (_, writer) => {
+      for (let i = writer; i < 2000; i += 16) await db.put(`other${(i * 7919) % 2000}`, 'v'.repeat(100))
+    }))
+    expect([db.stats().checkpoints.running, db.stats().checkpoints.completed]).toEqual([false, 0])
+    expect(db.stats().dirtyPages).toBeGreaterThan(16)
     await db.close()
   })
 

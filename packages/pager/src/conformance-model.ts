@@ -8,14 +8,21 @@ interface Content {
   readonly type: number
 }
 
+/** A sealed checkpoint not known to be durable yet; a fold updates it in place. */
 interface InFlight {
   readonly checkpointId: number
-  readonly expected: PagerMeta
-  readonly live: ReadonlyMap<number, Content>
-  readonly releasedAtCommit: ReadonlySet<number>
-  readonly commit: () => Promise<PagerMeta>
+  expected: PagerMeta
+  live: ReadonlyMap<number, Content>
+  /** Freed before the seal while an earlier checkpoint referenced them. */
+  readonly releasedAtCommit: Set<number>
+  /** The pages it writes: writable at its seal (or at a seal folded into it). */
+  readonly sealedPages: Set<number>
+  commit: () => Promise<PagerMeta>
   promise: Promise<PagerMeta> | undefined
 }
+
+/** Seals allowed in flight at once by the workload (a pager may fold some of them). */
+const MAX_IN_FLIGHT = 3
 
 /** A live retention and the pages (with their contents) it must keep reading as they were. */
 interface Retained {
@@ -27,8 +34,9 @@ interface Retained {
 /**
  * A seeded random workload run against a model of the contract: the caller's structure is the set
  * of live pages with known contents, updated copy-on-write the way a B+tree would. Checkpoints
- * interleave with the work (the commit runs while pages are allocated, modified and freed), and
- * reopens check that exactly the last committed checkpoint comes back. Retentions are taken and
+ * interleave with the work (the commit runs while pages are allocated, modified and freed), up to
+ * three sealed at once (queued, or folded by the pager into the newest), and reopens check that
+ * exactly the last committed checkpoint comes back. Retentions are taken and
  * released at random: each must keep reading the pages it saw, unchanged, and freeze them.
  */
 export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory, seed: number, steps: number): Promise<void> {
@@ -41,7 +49,7 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
   let writable = new Set<number>()
   let pendingNow = new Set<number>()
   let durable: { meta: PagerMeta; live: ReadonlyMap<number, Content> } = { meta: pager.meta, live: new Map() }
-  let inFlight: InFlight | undefined
+  let inFlight: InFlight[] = []
   let nextTag = 1
   let lsn = 0
   // Retention generations: a page allocated before the newest live retention is frozen.
@@ -57,7 +65,7 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     if (live.has(id)) return 'live'
     if (retained.some((r) => r.live.has(id))) return 'readable by a live retention'
     if (pendingNow.has(id)) return 'freed after the last seal'
-    if (inFlight !== undefined && inFlight.releasedAtCommit.has(id) && pager.meta.checkpointId < inFlight.checkpointId) {
+    if (inFlight.some((sealed) => sealed.releasedAtCommit.has(id) && pager.meta.checkpointId < sealed.checkpointId)) {
       return 'freed before a seal whose checkpoint is not durable yet'
     }
     return undefined
@@ -95,13 +103,75 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     expect(problems.slice(0, 10)).toEqual([])
   }
 
+  /** Awaits the commit of the newest seal in flight: every one before it is durable too. */
   const finishCheckpoint = async (): Promise<void> => {
-    if (inFlight === undefined) return
-    const meta = await (inFlight.promise ?? inFlight.commit())
-    expect(meta).toEqual(inFlight.expected)
-    expect(pager.meta).toEqual(inFlight.expected)
-    durable = { meta, live: inFlight.live }
-    inFlight = undefined
+    const newest = inFlight.at(-1)
+    if (newest === undefined) return
+    await settle(newest, await (newest.promise ?? newest.commit()))
+  }
+
+  /** `meta` came from the commit of `sealed`: it is its checkpoint's, or a later one's that holds it. */
+  const settle = async (sealed: InFlight, meta: PagerMeta): Promise<void> => {
+    // Already followed: a later commit settled first, taking this one with it.
+    if (meta.checkpointId <= durable.meta.checkpointId) return
+    const index = inFlight.findIndex((candidate) => candidate.checkpointId === meta.checkpointId)
+    if (index < 0) {
+      expect(`commit of checkpoint ${sealed.checkpointId} resolved with ${JSON.stringify(meta)}`).toBe(`a checkpoint in flight`)
+      return
+    }
+    const durableNow = inFlight[index]!
+    expect(meta.checkpointId >= sealed.checkpointId).toBe(true)
+    expect(meta).toEqual(durableNow.expected)
+    expect(pager.meta.checkpointId >= meta.checkpointId).toBe(true)
+    durable = { meta, live: durableNow.live }
+    inFlight = inFlight.slice(index + 1)
+  }
+
+  const seal = (): void => {
+    const rootPageId = random() < 0.2 ? 0 : pick([...live.keys()])
+    lsn += 1 + Math.floor(random() * 100)
+    const pending = pager.beginCheckpoint({ rootPageId, checkpointLsn: lsn })
+    const newest = inFlight.at(-1)
+    const expectedId = (newest?.checkpointId ?? durable.meta.checkpointId) + 1
+    const expected = { checkpointId: pending.checkpointId, checkpointLsn: lsn, rootPageId, pageCount: pager.accounting().pageCount }
+    if (newest !== undefined && pending.checkpointId === newest.checkpointId) {
+      // Folded: the newest seal now holds everything up to here. Its own pages freed since were
+      // never written, so they are free at once; the rest of what was freed it releases at commit.
+      for (const id of pendingNow) {
+        if (newest.sealedPages.has(id)) newest.sealedPages.delete(id)
+        else newest.releasedAtCommit.add(id)
+      }
+      for (const id of writable) newest.sealedPages.add(id)
+      newest.expected = expected
+      newest.live = new Map(live)
+      newest.commit = () => pending.commit()
+    } else {
+      expect(`seal after ${newest?.checkpointId ?? durable.meta.checkpointId} got id ${pending.checkpointId}`).toBe(
+        `seal after ${newest?.checkpointId ?? durable.meta.checkpointId} got id ${expectedId}`,
+      )
+      const sealed: InFlight = {
+        checkpointId: pending.checkpointId,
+        expected,
+        live: new Map(live),
+        releasedAtCommit: pendingNow,
+        sealedPages: writable,
+        commit: () => pending.commit(),
+        promise: undefined,
+      }
+      inFlight.push(sealed)
+      // Half the time the commit starts at once and runs under the work that follows.
+      if (random() < 0.5) {
+        sealed.promise = pending.commit()
+        // Observed when it settles, so the model follows commits that complete on their own.
+        sealed.promise.then(
+          (meta) => settle(sealed, meta),
+          () => undefined,
+        )
+      }
+    }
+    for (const id of writable) expect(`isWritable(${id}) after the seal = ${pager.isWritable(id)}`).toBe(`isWritable(${id}) after the seal = false`)
+    writable = new Set()
+    pendingNow = new Set()
   }
 
   const reopen = async (): Promise<void> => {
@@ -139,7 +209,7 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     expect(partitionProblems(pager, live.keys())).toEqual([])
     if (retained.length === 0) expect(pager.accounting().retained).toEqual([])
     const pending = new Set(pendingNow)
-    if (inFlight !== undefined && pager.meta.checkpointId < inFlight.checkpointId) for (const id of inFlight.releasedAtCommit) pending.add(id)
+    for (const sealed of inFlight) if (pager.meta.checkpointId < sealed.checkpointId) for (const id of sealed.releasedAtCommit) pending.add(id)
     expect([...pager.accounting().pendingFree].sort((a, b) => a - b)).toEqual([...pending].sort((a, b) => a - b))
   }
 
@@ -166,27 +236,8 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     } else if (roll < 0.76) {
       verifyLive(ids.slice(0, 20))
     } else if (roll < 0.84) {
-      if (inFlight === undefined) {
-        const rootPageId = random() < 0.2 ? 0 : pick(ids)
-        lsn += 1 + Math.floor(random() * 100)
-        const pending = pager.beginCheckpoint({ rootPageId, checkpointLsn: lsn })
-        const checkpointId = durable.meta.checkpointId + 1
-        inFlight = {
-          checkpointId,
-          expected: { checkpointId, checkpointLsn: lsn, rootPageId, pageCount: pager.accounting().pageCount },
-          live: new Map(live),
-          releasedAtCommit: pendingNow,
-          commit: () => pending.commit(),
-          promise: undefined,
-        }
-        // Half the time the commit starts at once and runs under the work that follows.
-        if (random() < 0.5) inFlight.promise = pending.commit()
-        for (const id of writable) expect(`isWritable(${id}) after the seal = ${pager.isWritable(id)}`).toBe(`isWritable(${id}) after the seal = false`)
-        writable = new Set()
-        pendingNow = new Set()
-      } else {
-        await finishCheckpoint()
-      }
+      if (inFlight.length < MAX_IN_FLIGHT && ids.length > 0) seal()
+      else await finishCheckpoint()
     } else if (roll < 0.9) {
       await finishCheckpoint()
     } else if (roll < 0.93) {
@@ -195,7 +246,7 @@ export async function runModelWorkload(t: ConformanceTest, factory: PagerFactory
     } else {
       checkAccounting()
     }
-    if (inFlight?.promise !== undefined) await yieldMicrotasks(Math.floor(random() * 4))
+    if (inFlight.some((sealed) => sealed.promise !== undefined)) await yieldMicrotasks(Math.floor(random() * 4))
   }
   await finishCheckpoint()
   checkAccounting()

@@ -226,13 +226,42 @@ export function pagerConformance(t: ConformanceTest, factory: PagerFactory): voi
       await reopened.close()
     })
 
-    it('allows one pending checkpoint at a time', async () => {
+    it('seals while a checkpoint is pending: they commit in seal order, or the pending one is folded into the new one', async () => {
       const pager = await factory.create({ pageSize: 512 })
-      const pending = pager.beginCheckpoint({ rootPageId: 0, checkpointLsn: 1 })
-      expect(codeOf(() => pager.beginCheckpoint({ rootPageId: 0, checkpointLsn: 2 }))).toBe('INVALID_ARGUMENT')
-      await pending.commit()
-      await commit(pager, 0, 2)
-      expect(pager.meta.checkpointId).toBe(2)
+      const first = page(pager, 1).id
+      const pendingFirst = pager.beginCheckpoint({ rootPageId: first, checkpointLsn: 1 })
+      const committingFirst = pendingFirst.commit()
+      const second = page(pager, 2).id
+      const pendingSecond = pager.beginCheckpoint({ rootPageId: second, checkpointLsn: 2 })
+      expect([1, pendingFirst.checkpointId + 1].includes(pendingSecond.checkpointId)).toBe(true)
+      const third = page(pager, 3).id
+      const pendingThird = pager.beginCheckpoint({ rootPageId: third, checkpointLsn: 3 })
+      const last = await pendingThird.commit()
+      expect([last.checkpointLsn, last.rootPageId, pager.meta]).toEqual([3, third, last])
+      // Earlier commits resolved with their own checkpoint, or with the one they were folded into.
+      for (const meta of [await committingFirst, await pendingSecond.commit()]) expect([1, 2, 3].includes(meta.checkpointLsn)).toBe(true)
+      expect((await pendingSecond.commit()).checkpointId).toBe(pendingSecond.checkpointId === pendingThird.checkpointId ? last.checkpointId : pendingSecond.checkpointId)
+      const reopened = await factory.reopen(pager)
+      expect([reopened.meta, bodyOf(reopened, first), bodyOf(reopened, second), bodyOf(reopened, third)]).toEqual([last, 'tag 1', 'tag 2', 'tag 3'])
+      expect(partitionProblems(reopened, [first, second, third])).toEqual([])
+      await reopened.close()
+    })
+
+    it('a page freed after a seal stays unused until a checkpoint sealed after the free is durable, however many are queued', async () => {
+      const pager = await factory.create({ pageSize: 512 })
+      const root = page(pager, 1).id
+      const old = page(pager, 2).id
+      await commit(pager, root, 1)
+      const queued = pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 2 })
+      const committing = queued.commit()
+      pager.free(old)
+      const next = pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 3 })
+      const handedOut: number[] = []
+      for (let i = 0; i < 20; i++) handedOut.push(page(pager, 10 + i).id)
+      expect(handedOut.includes(old)).toBe(false)
+      await committing
+      await next.commit()
+      expect(pager.accounting().free.includes(old)).toBe(true)
       await pager.close()
     })
 

@@ -1,6 +1,6 @@
 import { TinyDbError, corruption } from '@tinydb/vfs'
-import type { Vfs, VfsFile } from '@tinydb/vfs'
-import { writeCheckpoint } from './checkpoint-writer.js'
+import type { DurableStep, QueuedDurable, Vfs, VfsFile } from '@tinydb/vfs'
+import { checkpointSteps } from './checkpoint-writer.js'
 import type { CheckpointPage } from './checkpoint-writer.js'
 import { openDataFile } from './data-file.js'
 import type { DataFile } from './data-file.js'
@@ -9,6 +9,7 @@ import { freeListPages, maxChainLength, planFreeList } from './freelist-plan.js'
 import type { MetaRecord } from './meta-format.js'
 import { PageCache, ResidentPage } from './page-cache.js'
 import type { PageChecksum } from './page-checksum.js'
+import { PageMemory } from './page-memory.js'
 import { Retentions } from './retention.js'
 import {
   DEFAULT_PAGE_SIZE,
@@ -51,18 +52,27 @@ export interface FilePagerOptions {
 
 const DEFAULT_CACHE_SIZE = 64 * 1024 * 1024
 
-/** A sealed checkpoint whose commit has not completed. */
+/**
+ * A sealed checkpoint that is not durable yet. Mutable only while it may still be folded into a
+ * later seal (see `FilePager.beginCheckpoint`): until its writes have started.
+ */
 interface SealedCheckpoint {
-  readonly meta: MetaRecord
-  readonly pages: ResidentPage[]
+  meta: MetaRecord
+  pages: ResidentPage[]
   /** The free-list chain of this checkpoint, and what it lists (ascending). */
-  readonly freeListPageIds: readonly number[]
-  readonly freePageIds: readonly number[]
-  /** Freed before the seal while the durable checkpoint referenced them: reusable once this one is durable. */
-  readonly releasedAtCommit: ReadonlySet<number>
-  commit?: Promise<PagerMeta>
+  freeListPageIds: readonly number[]
+  freePageIds: readonly number[]
+  /** Freed before the seal while an earlier checkpoint referenced them: reusable once this one is durable. */
+  readonly releasedAtCommit: Set<number>
+  /** The chain of the checkpoint this one follows: reusable once this one is durable. */
+  readonly releasedChain: readonly number[]
+  /** Its sequence on the file's durable queue, once the commit was asked for. */
+  writes: QueuedDurable | undefined
+  /** The writes include confirming the meta chosen at open (see `unconfirmedMeta`). */
+  confirmsOpenMeta: boolean
+  readonly durable: Promise<PagerMeta>
+  readonly settle: { resolve(meta: PagerMeta): void; reject(error: unknown): void }
 }
-
 /**
  * The Pager over one data file (see FORMAT.md). Copy-on-write against the last checkpoint: pages
  * allocated since the last seal live only in memory until a checkpoint writes them, and a
@@ -91,7 +101,7 @@ export class FilePager implements Pager {
     this.freePages.add(pageId)
   })
   private pendingFree = new Set<number>()
-  /** Free-list pages of the durable checkpoint and of the sealed one: the pager's own pages. */
+  /** Free-list pages of the durable checkpoint and of the sealed ones: the pager's own pages. */
   private readonly freeListPages = new Set<number>()
   private durableFreeListPageIds: readonly number[]
   /** Pages free in the durable checkpoint; kept only when `verify`, to assert invariant 6. */
@@ -99,8 +109,9 @@ export class FilePager implements Pager {
   private durable: MetaRecord
   private publicMeta: PagerMeta
   private pageCount: number
-  private fileSize: number
-  private sealed: SealedCheckpoint | undefined
+  /** Sealed checkpoints not yet durable, in seal order: they commit in this order, each after the one before. */
+  private readonly sealedQueue: SealedCheckpoint[] = []
+  private readonly memory: PageMemory
   private poison: TinyDbError | undefined
   private closed = false
   /** The meta chosen at open, until the first commit of this open has made it durable (see data-file.ts). */
@@ -141,7 +152,7 @@ export class FilePager implements Pager {
     this.durable = meta
     this.publicMeta = toPagerMeta(meta)
     this.pageCount = meta.pageCount
-    this.fileSize = dataFile.fileSize
+    this.memory = new PageMemory(pageSize)
     this.unconfirmedMeta = { slot: dataFile.metaSlot, image: dataFile.metaImage }
   }
 
@@ -165,7 +176,7 @@ export class FilePager implements Pager {
     if (!isUserPageType(type)) throw new TinyDbError('INVALID_ARGUMENT', `page type must be an integer in [16, 255], got ${type}`)
     const id = this.freePages.takeLowest() ?? this.growPageCount(1)
     const recycled = this.cache.takeRecycled()
-    const entry = recycled === undefined ? new ResidentPage(new Uint8Array(this.pageSize), id, type, 'writable') : recycled.reuse(id, type, 'writable')
+    const entry = recycled === undefined ? new ResidentPage(this.memory.allocate(), id, type, 'writable') : recycled.reuse(id, type, 'writable')
     if (recycled !== undefined) recycled.image.fill(0)
     entry.generation = this.retentions.currentGeneration
     this.cache.addPinned(entry)
@@ -209,9 +220,16 @@ export class FilePager implements Pager {
     this.retentions.holdIfRetained(pageId)
   }
 
+  /**
+   * Seals the current state. When the newest sealed checkpoint's writes have not started (its
+   * sequence is still queued behind an earlier checkpoint's, or its commit was not asked for), it is
+   * folded into this seal instead of queueing another: it grows to hold everything up to now, under
+   * its own id, and both pending handles resolve when it is durable. So a writer that seals often
+   * (the engine seals whenever writes pause) queues at most one checkpoint behind the one being
+   * written, and a page modified many times in between is written once.
+   */
   beginCheckpoint(target: CheckpointTarget): PendingCheckpoint {
     this.assertWritable()
-    if (this.sealed !== undefined) throw new TinyDbError('INVALID_ARGUMENT', 'a checkpoint is already in progress')
     const { rootPageId, checkpointLsn } = target
     if (!Number.isSafeInteger(checkpointLsn) || checkpointLsn < 0) {
       throw new TinyDbError('INVALID_ARGUMENT', `checkpointLsn must be a non-negative safe integer, got ${checkpointLsn}`)
@@ -221,46 +239,126 @@ export class FilePager implements Pager {
       const state = this.pendingFree.has(rootPageId) ? 'freed' : this.nonLiveState(rootPageId)
       if (state !== undefined) throw new TinyDbError('INVALID_ARGUMENT', `root page ${rootPageId} is ${state}`)
     }
-    const pages = [...this.writable.values()]
+    const newest = this.sealedQueue.at(-1)
+    const folding = newest !== undefined && (newest.writes === undefined || newest.writes.cancel())
+    const sealed = folding ? this.fold(newest, target) : this.seal(target)
+    return { checkpointId: sealed.meta.checkpointId, commit: () => this.requestCommit(sealed) }
+  }
+
+  /** Appends a new sealed checkpoint to the queue. */
+  private seal(target: CheckpointTarget): SealedCheckpoint {
+    const previous = this.sealedQueue.at(-1)
+    const releasedChain = previous?.freeListPageIds ?? this.durableFreeListPageIds
     const releasedAtCommit = this.pendingFree
-    const retainedFree = this.retentions.unreferencedPages()
-    const entries = this.freePages.size + releasedAtCommit.size + retainedFree.length + this.durableFreeListPageIds.length
+    const checkpointId = (previous?.meta.checkpointId ?? this.durable.checkpointId) + 1
+    const plan = this.planSeal(releasedAtCommit, releasedChain, this.sealedQueue)
+    this.pendingFree = new Set()
+    const pages = this.sealWritable(checkpointId, [])
+    let settle: SealedCheckpoint['settle'] = { resolve: () => undefined, reject: () => undefined }
+    const durable = new Promise<PagerMeta>((resolve, reject) => (settle = { resolve, reject }))
+    // Nobody may be waiting on it yet; a failure is also reported to whoever asks for the commit.
+    durable.catch(() => undefined)
+    const sealed: SealedCheckpoint = {
+      meta: this.metaFor(checkpointId, target, plan),
+      pages,
+      freeListPageIds: plan.freeListPageIds,
+      freePageIds: plan.freePageIds,
+      releasedAtCommit,
+      releasedChain,
+      writes: undefined,
+      confirmsOpenMeta: false,
+      durable,
+      settle,
+    }
+    this.sealedQueue.push(sealed)
+    return sealed
+  }
+
+  /**
+   * Makes `sealed` (the newest, whose writes were withdrawn before they started) hold the current
+   * state too. Its pages freed since its seal were never written and no durable or sealed
+   * checkpoint references them: reusable at once, like a writable page freed. What was freed since
+   * that an earlier checkpoint references joins what it releases at commit. Its chain is planned
+   * again, so the old one goes back to the free pages.
+   */
+  private fold(sealed: SealedCheckpoint, target: CheckpointTarget): SealedCheckpoint {
+    const checkpointId = sealed.meta.checkpointId
+    for (const id of this.pendingFree) {
+      const entry = this.cache.peek(id)
+      if (entry === undefined || entry.residency !== 'sealed' || entry.sealedIn !== checkpointId) {
+        sealed.releasedAtCommit.add(id)
+        continue
+      }
+      this.cache.delete(id)
+      if (this.retentions.deferReuse(id)) {
+        this.retainedImages.set(id, entry)
+      } else {
+        this.freePages.add(id)
+        this.cache.recycle(entry)
+      }
+    }
+    this.pendingFree = new Set()
+    for (const id of sealed.freeListPageIds) {
+      this.freeListPages.delete(id)
+      this.freePages.add(id)
+    }
+    const kept = sealed.pages.filter((entry) => this.cache.peek(entry.page.id) === entry)
+    const earlier = this.sealedQueue.slice(0, -1)
+    const plan = this.planSeal(sealed.releasedAtCommit, sealed.releasedChain, earlier)
+    sealed.pages = this.sealWritable(checkpointId, kept)
+    sealed.meta = this.metaFor(checkpointId, target, plan)
+    sealed.freeListPageIds = plan.freeListPageIds
+    sealed.freePageIds = plan.freePageIds
+    // Its commit was asked for, and withdrawn only to be folded: queue it again, grown.
+    if (sealed.writes !== undefined) this.queueWrites(sealed)
+    return sealed
+  }
+
+  /** Plans the chain and free list of a seal following `earlier` (sealed, not durable) and then the current state. */
+  private planSeal(releasedAtCommit: ReadonlySet<number>, previousChain: readonly number[], earlier: readonly SealedCheckpoint[]) {
+    const releasedEarlier: number[] = []
+    for (const before of earlier) releasedEarlier.push(...before.releasedAtCommit, ...before.releasedChain)
+    const retained = this.retentions.unreferencedPages()
+    const entries = this.freePages.size + releasedAtCommit.size + retained.length + previousChain.length + releasedEarlier.length
     if (this.pageCount + maxChainLength(this.pageSize, entries) > MAX_PAGE_COUNT) throw tooLarge()
-    const freeList = planFreeList({
+    const plan = planFreeList({
       pageSize: this.pageSize,
       free: this.freePages,
       releasedAtCommit,
-      retained: retainedFree,
-      previousChain: this.durableFreeListPageIds,
+      retained,
+      previousChain,
+      releasedEarlier,
       grow: () => this.growPageCount(1),
     })
-    const { freeListPageIds, freePageIds } = freeList
-    // The seal: from here on every page of this checkpoint is read-only, and the pages freed so far
-    // wait for this checkpoint to become durable.
-    for (const entry of pages) entry.residency = 'sealed'
-    this.writable.clear()
-    this.pendingFree = new Set()
-    for (const id of freeListPageIds) this.freeListPages.add(id)
-    const sealed: SealedCheckpoint = {
-      meta: {
-        checkpointId: this.durable.checkpointId + 1,
-        checkpointLsn,
-        rootPageId,
-        pageCount: this.pageCount,
-        freeListPageId: freeListPageIds[0] ?? 0,
-        freePageCount: freePageIds.length,
-      },
-      pages,
-      freeListPageIds,
-      freePageIds,
-      releasedAtCommit,
+    for (const id of plan.freeListPageIds) this.freeListPages.add(id)
+    return plan
+  }
+
+  /** The seal itself: every writable page becomes read-only, part of checkpoint `checkpointId`. */
+  private sealWritable(checkpointId: number, pages: ResidentPage[]): ResidentPage[] {
+    for (const entry of this.writable.values()) {
+      entry.residency = 'sealed'
+      entry.sealedIn = checkpointId
+      pages.push(entry)
     }
-    this.sealed = sealed
-    return { commit: () => (sealed.commit ??= this.commit(sealed)) }
+    this.writable.clear()
+    return pages
+  }
+
+  private metaFor(checkpointId: number, target: CheckpointTarget, plan: { freeListPageIds: readonly number[]; freePageIds: readonly number[] }): MetaRecord {
+    return {
+      checkpointId,
+      checkpointLsn: target.checkpointLsn,
+      rootPageId: target.rootPageId,
+      pageCount: this.pageCount,
+      freeListPageId: plan.freeListPageIds[0] ?? 0,
+      freePageCount: plan.freePageIds.length,
+    }
   }
 
   accounting(): PageAccounting {
-    const pendingFree = [...this.pendingFree, ...(this.sealed?.releasedAtCommit ?? [])]
+    const pendingFree = [...this.pendingFree]
+    for (const sealed of this.sealedQueue) pendingFree.push(...sealed.releasedAtCommit)
     return {
       pageCount: this.pageCount,
       internal: [0, 1, ...[...this.freeListPages].sort(ascending)],
@@ -274,12 +372,18 @@ export class FilePager implements Pager {
     return this.cache.pinnedPages
   }
 
+  get unsealedPages(): number {
+    return this.writable.size
+  }
+
   stats(): PagerStats {
+    let pendingFreePages = this.pendingFree.size
+    for (const sealed of this.sealedQueue) pendingFreePages += sealed.releasedAtCommit.size
     return {
       pageSize: this.pageSize,
       pageCount: this.pageCount,
       freePages: this.freePages.size,
-      pendingFreePages: this.pendingFree.size + (this.sealed?.releasedAtCommit.size ?? 0),
+      pendingFreePages,
       retainedPages: this.retentions.heldCount,
       liveRetentions: this.retentions.liveCount,
       dirtyPages: this.dirtyPages,
@@ -291,55 +395,65 @@ export class FilePager implements Pager {
     }
   }
 
-  /** Closes the file without checkpointing; waits for a commit in progress to settle first. */
+  /** Closes the file without checkpointing; waits for the commits asked for to settle first. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.sealed?.commit?.catch(() => undefined)
+    await Promise.allSettled(this.sealedQueue.filter((sealed) => sealed.writes !== undefined).map((sealed) => sealed.durable))
     this.cache.clear()
     this.retentions.clear()
     this.retainedImages.clear()
     await this.file.close()
   }
 
-  private async commit(sealed: SealedCheckpoint): Promise<PagerMeta> {
-    if (this.closed) throw closedError()
-    let pages: CheckpointPage[] = []
-    try {
-      pages = this.checkpointPages(sealed)
-      if (this.durableFree !== undefined) this.assertCopyOnWrite(pages)
-      const unconfirmed = this.unconfirmedMeta
-      if (unconfirmed !== undefined) {
-        // Before any page write: the pages this checkpoint writes may reuse pages the OLDER meta
-        // references, so the meta they are built on must be durable first (fsyncgate, see
-        // data-file.ts). Identical bytes, so even a torn rewrite changes nothing that was durable.
-        await this.file.write(unconfirmed.image, unconfirmed.slot * this.pageSize)
-        await this.file.sync()
-        this.unconfirmedMeta = undefined
+  private requestCommit(sealed: SealedCheckpoint): Promise<PagerMeta> {
+    if (this.closed) return Promise.reject(closedError())
+    if (sealed.writes === undefined && this.sealedQueue.includes(sealed)) {
+      try {
+        this.queueWrites(sealed)
+      } catch (error) {
+        this.fail(error)
       }
-      this.fileSize = await writeCheckpoint({
-        file: this.file,
-        pageSize: this.pageSize,
-        pages,
-        meta: sealed.meta,
-        formatVersion: this.formatVersion,
-        checksum: this.checksum,
-        fileSize: this.fileSize,
-      })
-    } catch (error) {
-      // fsyncgate: after a failed write or fdatasync the kernel may have dropped the pages; retrying
-      // could "succeed" over lost data. Refuse all further writes until the file is reopened.
-      this.poison = new TinyDbError(
-        'POISONED',
-        `${this.file.path}: checkpoint ${sealed.meta.checkpointId} failed to commit; reopen to recover checkpoint ${this.durable.checkpointId}`,
-        { file: this.file.path, cause: error },
-      )
-      throw error
     }
+    return sealed.durable
+  }
+
+  /**
+   * Lays `sealed` out (checksums included) and queues its writes on the file, behind those of every
+   * checkpoint sealed before it: the Vfs runs them in order, so this one's pages reach the disk only
+   * once the one before is durable, which is what lets it reuse what that one released.
+   */
+  private queueWrites(sealed: SealedCheckpoint): void {
+    const pages = this.checkpointPages(sealed)
+    if (this.durableFree !== undefined) this.assertCopyOnWrite(sealed, pages)
+    const steps: DurableStep[] = []
+    // Before any page write: the pages of the first checkpoint may reuse pages the OLDER meta
+    // references, so the meta they are built on must be durable first (fsyncgate, see
+    // data-file.ts). Identical bytes, so even a torn rewrite changes nothing that was durable.
+    const unconfirmed = this.unconfirmedMeta
+    sealed.confirmsOpenMeta = unconfirmed !== undefined && this.sealedQueue[0] === sealed
+    if (sealed.confirmsOpenMeta) steps.push({ writes: [{ position: unconfirmed!.slot * this.pageSize, buffers: [unconfirmed!.image] }] })
+    steps.push(...checkpointSteps({ pageSize: this.pageSize, pages, meta: sealed.meta, formatVersion: this.formatVersion, checksum: this.checksum }))
+    const checkpointId = sealed.meta.checkpointId
+    for (const entry of sealed.pages) entry.stampedFor = checkpointId
+    const writes = this.file.queueDurable(steps)
+    sealed.writes = writes
+    writes.done.then(
+      (outcome) => {
+        if (outcome === 'durable') this.completeCommit(sealed, pages.length)
+      },
+      (error: unknown) => this.fail(error),
+    )
+  }
+
+  /** The checkpoint at the head of the queue is durable: what the one before referenced may now be reused. */
+  private completeCommit(sealed: SealedCheckpoint, pagesWritten: number): void {
+    if (this.sealedQueue[0] !== sealed) throw new Error(`checkpoint ${sealed.meta.checkpointId} became durable out of order`)
+    this.sealedQueue.shift()
+    if (sealed.confirmsOpenMeta) this.unconfirmedMeta = undefined
     this.durable = sealed.meta
     this.publicMeta = toPagerMeta(sealed.meta)
-    // Only now, with the new meta durable, may what the previous checkpoint referenced be reused.
-    for (const id of this.durableFreeListPageIds) {
+    for (const id of sealed.releasedChain) {
       this.freeListPages.delete(id)
       this.freePages.add(id)
     }
@@ -351,26 +465,55 @@ export class FilePager implements Pager {
       if (!this.retentions.deferReuse(id)) this.freePages.add(id)
     }
     for (const entry of sealed.pages) {
-      if (entry.residency === 'sealed') this.cache.markClean(entry)
+      if (entry.residency === 'sealed' && entry.sealedIn === sealed.meta.checkpointId) this.cache.markClean(entry)
     }
     if (this.durableFree !== undefined) this.durableFree = new Set(sealed.freePageIds)
-    this.pageWrites += pages.length
-    this.sealed = undefined
-    return this.publicMeta
+    this.pageWrites += pagesWritten
+    sealed.settle.resolve(this.publicMeta)
+  }
+
+  /**
+   * fsyncgate: after a failed write or fdatasync the kernel may have dropped the pages; retrying
+   * could "succeed" over lost data. Refuse all further checkpoints until the file is reopened. Every
+   * checkpoint still queued fails with it (the file's queue refuses them too).
+   */
+  private fail(error: unknown): void {
+    if (this.poison !== undefined) return
+    this.poison = new TinyDbError(
+      'POISONED',
+      `${this.file.path}: checkpoint ${this.sealedQueue[0]?.meta.checkpointId ?? '?'} failed to commit; reopen to recover checkpoint ${this.durable.checkpointId}`,
+      { file: this.file.path, cause: error },
+    )
+    // They stay queued, never to complete: their bookkeeping (pages freed before their seals) is
+    // still what `accounting` must report of the state in memory.
+    for (const sealed of this.sealedQueue) sealed.settle.reject(error)
   }
 
   /** The sealed pages and the free-list chain, ascending by id. */
   private checkpointPages(sealed: SealedCheckpoint): CheckpointPage[] {
-    const pages: CheckpointPage[] = sealed.pages.map((entry) => ({ id: entry.page.id, type: entry.page.type, image: entry.image }))
-    pages.push(...freeListPages(this.pageSize, sealed, sealed.meta.checkpointId, this.checksum))
+    const checkpointId = sealed.meta.checkpointId
+    const pages: CheckpointPage[] = sealed.pages.map((entry) => ({
+      id: entry.page.id,
+      type: entry.page.type,
+      image: entry.image,
+      stamped: entry.stampedFor === checkpointId,
+    }))
+    pages.push(...freeListPages(this.pageSize, sealed, checkpointId, this.checksum))
     return pages.sort((a, b) => a.id - b.id)
   }
 
-  /** Invariant 6, asserted: every page written is past the durable high-water mark or free in the durable checkpoint. */
-  private assertCopyOnWrite(pages: readonly CheckpointPage[]): void {
+  /**
+   * Invariant 6, asserted: every page written is past the high-water mark of the checkpoint before
+   * it (the durable one, or the sealed one it is queued behind) or free in that checkpoint.
+   */
+  private assertCopyOnWrite(sealed: SealedCheckpoint, pages: readonly CheckpointPage[]): void {
+    const index = this.sealedQueue.indexOf(sealed)
+    const before = index > 0 ? this.sealedQueue[index - 1] : undefined
+    const base = before?.meta ?? this.durable
+    const free = before === undefined ? this.durableFree! : new Set(before.freePageIds)
     for (const { id } of pages) {
-      if (id >= this.durable.pageCount || this.durableFree!.has(id)) continue
-      throw new Error(`invariant 6 violated: checkpoint would overwrite page ${id}, which checkpoint ${this.durable.checkpointId} may reference`)
+      if (id >= base.pageCount || free.has(id)) continue
+      throw new Error(`invariant 6 violated: checkpoint ${sealed.meta.checkpointId} would overwrite page ${id}, which checkpoint ${base.checkpointId} may reference`)
     }
   }
 
@@ -385,7 +528,7 @@ export class FilePager implements Pager {
     // The image of an evicted page when one is waiting (readSync overwrites all of it, so no zero
     // fill): this is why a clean page's body is valid only until the next read or allocate.
     const recycled = this.cache.takeRecycled()
-    const image = recycled === undefined ? new Uint8Array(this.pageSize) : recycled.image
+    const image = recycled === undefined ? this.memory.allocate() : recycled.image
     const length = this.file.readSync(image, pageId * this.pageSize)
     if (length < this.pageSize) throw corruption(this.site(pageId), 'the file ends inside the page')
     const header = verifyPage(image, pageId, this.file.path, this.checksum)
@@ -408,7 +551,7 @@ export class FilePager implements Pager {
   /** Why a page in range is not part of the current structure, or undefined when it may be. */
   private nonLiveState(pageId: number): string | undefined {
     if (this.freePages.has(pageId)) return 'free'
-    if (this.pendingFree.has(pageId) || this.sealed?.releasedAtCommit.has(pageId) === true) return 'already freed'
+    if (this.pendingFree.has(pageId) || this.sealedQueue.some((sealed) => sealed.releasedAtCommit.has(pageId))) return 'already freed'
     if (this.retentions.isUnreferenced(pageId)) return 'already freed (kept for a retained reader)'
     if (this.freeListPages.has(pageId)) return 'a free-list page of the pager'
     return undefined

@@ -20,15 +20,21 @@ export interface FreeListInput {
   readonly releasedAtCommit: ReadonlySet<number>
   /** Freed, referenced by no checkpoint, kept from reuse only by live retentions: free on disk. */
   readonly retained: readonly number[]
-  /** The durable checkpoint's chain: the sealed checkpoint no longer needs it. */
+  /** The chain of the checkpoint this one follows: this one no longer needs it. */
   readonly previousChain: readonly number[]
+  /**
+   * What the commits of checkpoints sealed before this one, and not yet durable, will release:
+   * free in this one, which reaches the disk only after them.
+   */
+  readonly releasedEarlier: readonly number[]
   /** Takes a page at the end of the file. */
   readonly grow: () => number
 }
 
 /**
  * Plans the free list at the seal. Every page free in the sealed checkpoint is listed: free now,
- * freed since the last seal, and the previous chain. The new chain lives on pages no durable meta
+ * freed since the last seal, the previous chain, and what earlier checkpoints still in flight
+ * release. The new chain lives on pages no durable meta
  * references — taken from the free pages where that still leaves a page's worth of entries to
  * list (else taking one would only move it from the list into the chain), otherwise at the end of
  * the file — so a crash during the commit leaves the previous chain intact.
@@ -36,7 +42,7 @@ export interface FreeListInput {
 export function planFreeList(input: FreeListInput): FreeListPlan {
   const capacity = freeListCapacity(input.pageSize)
   const chainLength = (entries: number): number => Math.ceil(entries / capacity)
-  let entries = input.free.size + input.releasedAtCommit.size + input.retained.length + input.previousChain.length
+  let entries = input.free.size + input.releasedAtCommit.size + input.retained.length + input.previousChain.length + input.releasedEarlier.length
   const chain: number[] = []
   while (chain.length < chainLength(entries)) {
     if (input.free.size > 0 && chainLength(entries - 1) > chain.length) {
@@ -46,8 +52,14 @@ export function planFreeList(input: FreeListInput): FreeListPlan {
       chain.push(input.grow())
     }
   }
-  const freePageIds = [...input.free.toArray(), ...input.releasedAtCommit, ...input.retained, ...input.previousChain].sort(ascending)
-  return { freeListPageIds: chain.sort(ascending), freePageIds }
+  // A typed sort (numeric, no comparator calls): this runs at every seal, over every free page.
+  const free = input.free.toArray()
+  const sorted = new Uint32Array(entries)
+  let at = 0
+  for (const part of [free, input.releasedAtCommit, input.retained, input.previousChain, input.releasedEarlier]) {
+    for (const id of part) sorted[at++] = id
+  }
+  return { freeListPageIds: chain.sort(ascending), freePageIds: Array.from(sorted.sort()) }
 }
 
 /** The most pages a plan's chain can need, for a bound check before anything is taken. */
@@ -63,7 +75,7 @@ export function freeListPages(pageSize: number, plan: FreeListPlan, checkpointId
     const image = new Uint8Array(pageSize)
     const pageIds = plan.freePageIds.slice(index * capacity, (index + 1) * capacity)
     encodeFreeListPage(image, id, { nextPageId: chain[index + 1] ?? 0, pageIds }, checkpointId, checksum)
-    return { id, type: PAGE_TYPE_FREE_LIST, image }
+    return { id, type: PAGE_TYPE_FREE_LIST, image, stamped: true }
   })
 }
 

@@ -66,7 +66,8 @@ export class MemoryPager implements Pager {
   // Freed since the last seal but referenced by the durable (or sealed) checkpoint.
   private pendingFree = new Set<number>()
   private pageCount: number
-  private sealed: SealedState | undefined
+  /** Sealed, not yet committed, in seal order: each commits after the one before. */
+  private readonly sealedQueue: SealedState[] = []
   private closed = false
   private pageWrites = 0
 
@@ -136,31 +137,44 @@ export class MemoryPager implements Pager {
     }
   }
 
+  /** Seals a new checkpoint, queued behind the pending ones (this pager never folds them). */
   beginCheckpoint(target: CheckpointTarget): PendingCheckpoint {
     this.assertOpen()
-    if (this.sealed !== undefined) throw new TinyDbError('INVALID_ARGUMENT', 'a checkpoint is already in progress')
     if (!Number.isSafeInteger(target.checkpointLsn) || target.checkpointLsn < 0) {
       throw new TinyDbError('INVALID_ARGUMENT', `checkpointLsn must be a non-negative safe integer, got ${target.checkpointLsn}`)
     }
     if (target.rootPageId !== 0) this.assertLive(target.rootPageId, 'use as root')
     const releasedAtCommit = this.pendingFree
+    // What the pending checkpoints release is free in this one, which commits after them.
+    const releasedEarlier = new Set<number>()
+    for (const before of this.sealedQueue) for (const id of before.releasedAtCommit) releasedEarlier.add(id)
     const retained = this.retentions.unreferencedPages()
+    const notLive = (id: number): boolean => releasedAtCommit.has(id) || releasedEarlier.has(id) || this.retentions.isUnreferenced(id)
     const sealed: SealedState = {
       meta: {
-        checkpointId: this.storage.meta.checkpointId + 1,
+        checkpointId: (this.sealedQueue.at(-1)?.meta.checkpointId ?? this.storage.meta.checkpointId) + 1,
         checkpointLsn: target.checkpointLsn,
         rootPageId: target.rootPageId,
         pageCount: this.pageCount,
       },
-      pages: new Map([...this.pages].filter(([id]) => !releasedAtCommit.has(id) && !this.retentions.isUnreferenced(id))),
-      free: [...this.reusable.toArray(), ...releasedAtCommit, ...retained],
+      pages: new Map([...this.pages].filter(([id]) => !notLive(id))),
+      free: [...this.reusable.toArray(), ...releasedAtCommit, ...releasedEarlier, ...retained],
       releasedAtCommit,
       newPages: this.writable.size,
     }
-    this.sealed = sealed
+    this.sealedQueue.push(sealed)
     this.writable.clear()
     this.pendingFree = new Set()
-    return { commit: () => (sealed.commit ??= this.commit(sealed)) }
+    return { checkpointId: sealed.meta.checkpointId, commit: () => this.requestCommit(sealed) }
+  }
+
+  /** Commits `sealed`, after every checkpoint sealed before it (asking for theirs too). */
+  private requestCommit(sealed: SealedState): Promise<PagerMeta> {
+    if (sealed.commit !== undefined) return sealed.commit
+    const index = this.sealedQueue.indexOf(sealed)
+    const before = index > 0 ? this.requestCommit(this.sealedQueue[index - 1]!) : Promise.resolve()
+    sealed.commit = before.then(() => this.commit(sealed))
+    return sealed.commit
   }
 
   accounting(): PageAccounting {
@@ -168,7 +182,7 @@ export class MemoryPager implements Pager {
       pageCount: this.pageCount,
       internal: [0, 1],
       free: this.reusable.toArray().sort(ascending),
-      pendingFree: [...this.pendingFree, ...(this.sealed?.releasedAtCommit ?? [])].sort(ascending),
+      pendingFree: [...this.pendingFree, ...this.sealedQueue.flatMap((sealed) => [...sealed.releasedAtCommit])].sort(ascending),
       retained: [...this.retentions.unreferencedPages()].sort(ascending),
     }
   }
@@ -177,12 +191,16 @@ export class MemoryPager implements Pager {
     return this.writable.size
   }
 
+  get unsealedPages(): number {
+    return this.writable.size
+  }
+
   stats(): PagerStats {
     return {
       pageSize: this.pageSize,
       pageCount: this.pageCount,
       freePages: this.reusable.size,
-      pendingFreePages: this.pendingFree.size + (this.sealed?.releasedAtCommit.size ?? 0),
+      pendingFreePages: this.pendingFree.size + this.sealedQueue.reduce((sum, sealed) => sum + sealed.releasedAtCommit.size, 0),
       retainedPages: this.retentions.heldCount,
       liveRetentions: this.retentions.liveCount,
       dirtyPages: this.dirtyPages,
@@ -198,7 +216,7 @@ export class MemoryPager implements Pager {
     if (this.closed) return
     this.closed = true
     this.retentions.clear()
-    await this.sealed?.commit?.catch(() => undefined)
+    await Promise.allSettled(this.sealedQueue.map((sealed) => sealed.commit))
   }
 
   private async commit(sealed: SealedState): Promise<PagerMeta> {
@@ -214,14 +232,16 @@ export class MemoryPager implements Pager {
       this.reusable.add(id)
     }
     this.pageWrites += sealed.newPages
-    this.sealed = undefined
+    this.sealedQueue.shift()
     return sealed.meta
   }
 
   /** A page the current structure may reference: allocated, and not freed since. */
   private assertLive(pageId: number, action: string): void {
     const freed =
-      this.pendingFree.has(pageId) || this.sealed?.releasedAtCommit.has(pageId) === true || this.retentions.isUnreferenced(pageId)
+      this.pendingFree.has(pageId) ||
+      this.sealedQueue.some((sealed) => sealed.releasedAtCommit.has(pageId)) ||
+      this.retentions.isUnreferenced(pageId)
     if (!this.pages.has(pageId) || freed) {
       throw new TinyDbError('INVALID_ARGUMENT', `cannot ${action} page ${pageId}: it is not an allocated page`)
     }

@@ -29,6 +29,10 @@ export class ResidentPage {
   slot = -1
   /** 1 when hit since it was queued or last given its second chance, else 0. A number: one store, no write barrier. */
   referenced = 0
+  /** While `sealed`: the id of the checkpoint that writes it. */
+  sealedIn = 0
+  /** The checkpoint whose stamp (header and checksum) the image holds, 0 for none. */
+  stampedFor = 0
 
   constructor(
     /** pageSize bytes; `page.body` is a view of it past the header. */
@@ -48,6 +52,8 @@ export class ResidentPage {
     this.residency = residency
     this.generation = 0
     this.referenced = 0
+    this.sealedIn = 0
+    this.stampedFor = 0
     return this
   }
 }

@@ -46,6 +46,11 @@ export interface CheckpointTarget {
 
 export interface PendingCheckpoint {
   /**
+   * The id this checkpoint commits as. Two seals with the same id: the second folded the first
+   * into itself (see `Pager.beginCheckpoint`).
+   */
+  readonly checkpointId: number
+  /**
    * Writes the sealed pages, makes them durable, then switches the meta page and makes that durable.
    * Resolves with the new meta. If it rejects, the previous checkpoint is still the durable one, and
    * the pager must not be checkpointed again (a failed fsync poisons: reopen to recover).
@@ -61,7 +66,7 @@ export interface PageAccounting {
   readonly internal: readonly number[]
   /** Reusable now. */
   readonly free: readonly number[]
-  /** Freed since the last seal, still referenced by a durable or sealed checkpoint, reusable after the next one. */
+  /** Freed, still referenced by the durable or a sealed checkpoint; reusable once a checkpoint sealed after the free is durable. */
   readonly pendingFree: readonly number[]
   /** Freed and referenced by no checkpoint, but kept from reuse because a live retention may read them. */
   readonly retained: readonly number[]
@@ -123,7 +128,10 @@ export interface Pager {
   free(pageId: number): void
   /**
    * Seals the current state as the next checkpoint, synchronously: from now on every page allocated
-   * before this call is read-only (`isWritable` false). At most one checkpoint may be pending.
+   * before this call is read-only (`isWritable` false). It may be called while earlier checkpoints
+   * are pending: they commit in seal order, each after the one before is durable. A pager may fold
+   * a pending checkpoint whose writes have not started into this one (it then holds everything up
+   * to now); the folded one's `commit` resolves when this one is durable, with this one's meta.
    */
   beginCheckpoint(target: CheckpointTarget): PendingCheckpoint
   /**
@@ -141,6 +149,8 @@ export interface Pager {
    * A plain read, for callers that check it after every write.
    */
   readonly dirtyPages: number
+  /** Pages allocated since the last seal: what the next `beginCheckpoint` would add. A plain read. */
+  readonly unsealedPages: number
   stats(): PagerStats
   /** Closes the pager; it does not checkpoint (the caller decides). */
   close(): Promise<void>

@@ -23,6 +23,13 @@ export interface VfsFixture {
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 const text = (data: Uint8Array): string => new TextDecoder().decode(data)
+/** `text` in SharedArrayBuffer memory, which a Vfs may write from where it is. */
+const shared = (content: string): Uint8Array => {
+  const encoded = bytes(content)
+  const view = new Uint8Array(new SharedArrayBuffer(encoded.length))
+  view.set(encoded)
+  return view
+}
 
 /**
  * The behaviour every Vfs implementation must share, so that a layer tested on SimVfs behaves the
@@ -304,6 +311,121 @@ export function vfsConformance(t: ConformanceApi, factory: () => Promise<VfsFixt
       await expectCode('INVALID_ARGUMENT', () => file.truncate(-5))
       expect(await file.size()).toBe(0)
       await file.close()
+    })
+  })
+
+  describe('Vfs conformance: queueDurable', () => {
+    it('writes each buffer list back to back at its position, shared memory or not, then syncs', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('..........'), 0)
+      const queued = file.queueDurable([
+        {
+          writes: [
+            { position: 2, buffers: [bytes('ab'), shared('cd'), new Uint8Array(0), Buffer.from('e')] },
+            { position: 9, buffers: [shared('X')] },
+          ],
+        },
+        { writes: [{ position: 12, buffers: [bytes('en'), bytes('d')] }] },
+      ])
+      expect(await queued.done).toBe('durable')
+      const buffer = new Uint8Array(15)
+      expect(file.readSync(buffer, 0)).toBe(15)
+      expect([...buffer]).toEqual([...bytes('..abcde..X'), 0, 0, ...bytes('end')])
+      await file.close()
+      expect((await readAll(vfs, `${dir}/f`)).slice(0, 10)).toBe('..abcde..X')
+    })
+
+    it('writes a view at its offset inside its memory, shared or not', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      const ordinary = bytes('0123456789')
+      const memory = shared('abcdefghij')
+      const done = file.queueDurable([{ writes: [{ position: 0, buffers: [ordinary.subarray(3, 5), memory.subarray(7, 9)] }] }]).done
+      expect(await done).toBe('durable')
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('34hi')
+    })
+
+    it('runs sequences one after another in the order queued, and settles them in that order', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      const settled: number[] = []
+      const all = [0, 1, 2, 3, 4].map((i) => {
+        const { done } = file.queueDurable([{ writes: [{ position: 0, buffers: [bytes(String(i))] }, { position: 1 + i, buffers: [bytes(String(i))] }] }])
+        return done.then((result) => {
+          settled.push(i)
+          return result
+        })
+      })
+      expect(await Promise.all(all)).toEqual(['durable', 'durable', 'durable', 'durable', 'durable'])
+      expect(settled).toEqual([0, 1, 2, 3, 4])
+      await file.close()
+      expect(await readAll(vfs, `${dir}/f`)).toBe('401234')
+    })
+
+    it('grows a shorter file to minimumSize with zeros after the writes, and leaves a longer one', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.write(bytes('abc'), 0)
+      expect(await file.queueDurable([{ writes: [], minimumSize: 6 }]).done).toBe('durable')
+      expect(await file.size()).toBe(6)
+      const steps = [
+        { writes: [{ position: 0, buffers: [bytes('Z')] }], minimumSize: 2 },
+        { writes: [{ position: 8, buffers: [bytes('!')] }], minimumSize: 7 },
+      ]
+      expect(await file.queueDurable(steps).done).toBe('durable')
+      const buffer = new Uint8Array(9)
+      expect(file.readSync(buffer, 0)).toBe(9)
+      expect([...buffer]).toEqual([...bytes('Zbc'), 0, 0, 0, 0, 0, 33])
+      await file.close()
+    })
+
+    it('an empty sequence, or a step without writes, is durable', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      expect(await file.queueDurable([]).done).toBe('durable')
+      expect(await file.queueDurable([{ writes: [] }, { writes: [{ position: 0, buffers: [] }] }]).done).toBe('durable')
+      expect(await file.size()).toBe(0)
+      await file.close()
+    })
+
+    it('cancel withdraws a sequence none of whose I/O has started; one it cannot withdraw completes', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      const large = new Uint8Array(4 << 20).fill(7)
+      const first = file.queueDurable([{ writes: [{ position: 0, buffers: [large] }] }])
+      const second = file.queueDurable([{ writes: [{ position: large.length, buffers: [bytes('second')] }] }])
+      const cancelled = second.cancel()
+      expect(second.cancel()).toBe(false) // decided once
+      const third = file.queueDurable([{ writes: [{ position: 0, buffers: [bytes('third')] }] }])
+      expect(await first.done).toBe('durable')
+      expect(await second.done).toBe(cancelled ? 'cancelled' : 'durable')
+      expect(await third.done).toBe('durable')
+      expect(third.cancel()).toBe(false) // settled
+      expect(await file.size()).toBe(cancelled ? large.length : large.length + 6)
+      await file.close()
+    })
+
+    it('close waits for the sequences queued before it', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      let settled = false
+      const { done } = file.queueDurable([{ writes: [{ position: 0, buffers: [new Uint8Array(1 << 20).fill(65)] }] }, { writes: [{ position: 0, buffers: [bytes('z')] }] }])
+      void done.then(() => (settled = true))
+      await file.close()
+      expect(settled).toBe(true)
+      expect(await done).toBe('durable')
+      const content = await readAll(vfs, `${dir}/f`)
+      expect([content.length, content.slice(0, 2)]).toEqual([1 << 20, 'zA'])
+    })
+
+    it('a bad position rejects with INVALID_ARGUMENT, and every later sequence with POISONED, writing nothing', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await expectCode('INVALID_ARGUMENT', () => file.queueDurable([{ writes: [{ position: -1, buffers: [bytes('x')] }] }]).done)
+      await expectCode('POISONED', () => file.queueDurable([{ writes: [{ position: 0, buffers: [bytes('y')] }] }]).done)
+      await expectCode('POISONED', () => file.queueDurable([]).done)
+      expect(await file.size()).toBe(0)
+      await file.close()
+    })
+
+    it('a sequence queued on a closed file rejects with IO', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      await file.close()
+      await expectCode('IO', () => file.queueDurable([{ writes: [{ position: 0, buffers: [bytes('x')] }] }]).done)
     })
   })
 

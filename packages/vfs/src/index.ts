@@ -1,6 +1,6 @@
 export { TinyDbError, corruption, ioError } from './errors.js'
 export type { TinyDbErrorCode, TinyDbErrorOptions, CorruptionSite } from './errors.js'
-export type { Vfs, VfsFile, VfsLock, OpenOptions } from './vfs.js'
+export type { Vfs, VfsFile, VfsLock, OpenOptions, DurableStep, QueuedWrite, QueuedDurable } from './vfs.js'
 export { NodeVfs } from './node-vfs.js'
 export { ObservedVfs } from './observed-vfs.js'
 export type { VfsEvent } from './observed-vfs.js'

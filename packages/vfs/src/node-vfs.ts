@@ -3,7 +3,8 @@ import * as fsp from 'node:fs/promises'
 import { checkOffset } from './arguments.js'
 import { ioError } from './errors.js'
 import { takeLock } from './node-lock.js'
-import type { OpenOptions, Vfs, VfsFile, VfsLock } from './vfs.js'
+import type { DurableStep, OpenOptions, QueuedDurable, Vfs, VfsFile, VfsLock } from './vfs.js'
+import { WorkerDurableQueue } from './worker-durable-queue.js'
 
 /**
  * The fs calls a NodeFile makes through Node's thread pool, as promises: the ones that may wait for
@@ -23,11 +24,15 @@ const threadPoolIo = {
 
 class NodeFile implements VfsFile {
   private readonly io = threadPoolIo
+  /** On the durable-write worker thread: a checkpoint progresses while this thread is busy. */
+  private readonly durableQueue: WorkerDurableQueue
 
   constructor(
     readonly path: string,
     private readonly fd: number,
-  ) {}
+  ) {
+    this.durableQueue = new WorkerDurableQueue(path)
+  }
 
   readSync(buffer: Uint8Array, position: number): number {
     checkOffset(position, 'read position', this.path)
@@ -119,7 +124,13 @@ class NodeFile implements VfsFile {
     }
   }
 
+  queueDurable(steps: readonly DurableStep[]): QueuedDurable {
+    return this.durableQueue.queue(this.fd, steps)
+  }
+
+  /** Waits for the sequences queued before it: the worker writes through this fd until they settle. */
   async close(): Promise<void> {
+    await this.durableQueue.close()
     try {
       await this.io.close(this.fd)
     } catch (error) {

@@ -1,3 +1,4 @@
+import { InlineDurableQueue } from './inline-durable-queue.js'
 import type { OpenOptions, Vfs, VfsFile, VfsLock } from './vfs.js'
 
 /** A call that changes what is stored, or when it becomes durable, as an `ObservedVfs` reports it. */
@@ -68,14 +69,23 @@ export class ObservedVfs implements Vfs {
   }
 }
 
+/**
+ * The observed file. Its `queueDurable` runs the steps through the observed calls on the calling
+ * thread (see InlineDurableQueue), so each write and sync is reported when it is made, in order —
+ * not in the background as the file beneath may run them.
+ */
 function observedFile(file: VfsFile, dsync: boolean, observe: (event: VfsEvent) => void): VfsFile {
   const path = file.path
-  return {
+  const observed: VfsFile = {
     path,
     readSync: (buffer, position) => file.readSync(buffer, position),
     read: (buffer, position) => file.read(buffer, position),
     size: () => file.size(),
-    close: () => file.close(),
+    queueDurable: (steps) => durableQueue.queue(steps),
+    async close() {
+      await durableQueue.settled()
+      await file.close()
+    },
     write(buffer, position) {
       observe({ op: 'write', path, position, length: buffer.length, dsync, blocking: false })
       return file.write(buffer, position)
@@ -100,4 +110,6 @@ function observedFile(file: VfsFile, dsync: boolean, observe: (event: VfsEvent) 
       return file.sync()
     },
   }
+  const durableQueue = new InlineDurableQueue(observed)
+  return observed
 }

@@ -1,9 +1,10 @@
 import { checkOffset } from './arguments.js'
 import { TinyDbError, ioError } from './errors.js'
+import { InlineDurableQueue } from './inline-durable-queue.js'
 import { SimErrnoError } from './sim-errno.js'
 import type { FaultError, FaultOperation } from './sim-faults.js'
 import type { FileNode } from './sim-file.js'
-import type { VfsFile } from './vfs.js'
+import type { DurableStep, QueuedDurable, VfsFile } from './vfs.js'
 
 /** What a file handle needs from the SimVfs that opened it. */
 export interface SimHost {
@@ -25,6 +26,8 @@ export interface SimHost {
 export class SimFile implements VfsFile {
   private closed = false
   private readonly boot: number
+  /** Queued sequences run as separate calls on this handle: each write and sync a crash point. */
+  private readonly durableQueue = new InlineDurableQueue(this)
 
   constructor(
     readonly path: string,
@@ -106,7 +109,12 @@ export class SimFile implements VfsFile {
     this.host.dirty.delete(this.node)
   }
 
+  queueDurable(steps: readonly DurableStep[]): QueuedDurable {
+    return this.durableQueue.queue(steps)
+  }
+
   async close(): Promise<void> {
+    await this.durableQueue.settled()
     this.host.ensureRunning('close', this.path)
     if (this.closed && this.boot === this.host.currentBoot()) return
     this.enter('close', false, undefined)

@@ -45,7 +45,50 @@ export interface VfsFile {
   truncate(size: number): Promise<void>
   /** fdatasync: written bytes and the file size become durable. */
   sync(): Promise<void>
+  /**
+   * Queues `steps` to be made durable in the background: each step's writes (in any order among
+   * themselves), then, when `minimumSize` is set and the file is shorter, growing it to that size,
+   * then fdatasync; then the next step. Sequences queued on one file run one after another, in the
+   * order queued. It exists so that a large write-then-sync protocol (a checkpoint) progresses
+   * while the JavaScript thread is busy: `NodeVfs` runs it on a worker thread, and bytes that live
+   * in `SharedArrayBuffer` memory are written from where they are (others are copied once, here).
+   *
+   * The caller must leave the buffers unchanged until `done` settles, and must not write the same
+   * bytes through other calls meanwhile. A failure rejects `done` with what `write`, `truncate` or
+   * `sync` would have thrown, and poisons the queue (fsyncgate: after a failed fdatasync the kernel
+   * may have dropped dirty pages, so "succeeding" later would be a lie): every sequence queued on
+   * the file after it rejects with `POISONED`, without any I/O. `close` waits for queued sequences.
+   */
+  queueDurable(steps: readonly DurableStep[]): QueuedDurable
   close(): Promise<void>
+}
+
+/** Bytes to put at `position`: `buffers` back to back, as one `writev` would. */
+export interface QueuedWrite {
+  readonly position: number
+  readonly buffers: readonly Uint8Array[]
+}
+
+/** One step of `VfsFile.queueDurable`: writes, then the size, then fdatasync. */
+export interface DurableStep {
+  readonly writes: readonly QueuedWrite[]
+  /** When set and the file is shorter, it grows (zero-filled) to this size before the fdatasync. */
+  readonly minimumSize?: number
+}
+
+/** A sequence queued by `VfsFile.queueDurable`. */
+export interface QueuedDurable {
+  /**
+   * `'durable'` once the last step's fdatasync returned, `'cancelled'` after a successful `cancel`;
+   * rejects with the first failure.
+   */
+  readonly done: Promise<'durable' | 'cancelled'>
+  /**
+   * Withdraws the sequence if none of its I/O has started: returns true, and `done` resolves
+   * `'cancelled'`. Returns false once it has started (or settled): then it runs to its end.
+   * Synchronous, so a caller can decide on the spot whether to fold the sequence into a later one.
+   */
+  cancel(): boolean
 }
 
 export interface OpenOptions {

@@ -2,14 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import * as fsp from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import ts from 'typescript'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { vfsConformance } from '../src/conformance.js'
 import { decodeLockFile, encodeLockOwner } from '../src/lock-format.js'
 import { removeStale } from '../src/node-lock.js'
 import { buffersAfter } from '../src/node-vfs.js'
 import { NodeVfs, TinyDbError } from '../src/index.js'
+import { compileSources } from './compiled-sources.js'
 import { caught } from './helpers.js'
 
 const tempDir = (): Promise<string> => fsp.mkdtemp(join(tmpdir(), 'tinydb-vfs-'))
@@ -19,25 +19,14 @@ vfsConformance({ describe, it, expect }, async () => {
   return { vfs: new NodeVfs(), dir, cleanup: () => fsp.rm(dir, { recursive: true, force: true }) }
 })
 
-// The lock must hold between processes, so the child needs NodeVfs as plain JavaScript. It is
-// transpiled from src here, so the test never runs against a stale dist.
-let compiled: string
+// The lock must hold between processes, so the child needs NodeVfs as plain JavaScript.
+let compiled: Awaited<ReturnType<typeof compileSources>>
 let compiledUrl: string
 beforeAll(async () => {
-  compiled = await tempDir()
-  const src = fileURLToPath(new URL('../src/', import.meta.url))
-  for (const name of await fsp.readdir(src)) {
-    if (!name.endsWith('.ts')) continue
-    const source = await fsp.readFile(join(src, name), 'utf8')
-    const output = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-    })
-    await fsp.writeFile(join(compiled, name.replace(/\.ts$/, '.js')), output.outputText)
-  }
-  await fsp.writeFile(join(compiled, 'package.json'), '{"type":"module"}')
-  compiledUrl = pathToFileURL(join(compiled, 'index.js')).href
+  compiled = await compileSources()
+  compiledUrl = compiled.indexUrl
 })
-afterAll(() => fsp.rm(compiled, { recursive: true, force: true }))
+afterAll(() => compiled.remove())
 
 /** Starts a lock holder and resolves with its first line of output (`locked` or an error code). */
 function holdLock(lockPath: string): { child: ChildProcess; said: Promise<string>; exited: Promise<void> } {

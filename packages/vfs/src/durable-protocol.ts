@@ -1,0 +1,66 @@
+/**
+ * What the main thread and the durable-write worker (durable-worker-source.ts) say to each other.
+ * The worker is a source string that cannot import, so it gets these constants interpolated.
+ *
+ * Each sequence owns one SharedArrayBuffer, its memory 0: an Int32 state word at byte 0, then, from
+ * byte `STAGING_START`, the copies of the caller's ordinary (not shared) buffers. The state word is
+ * the only thing both threads change: main moves it QUEUED → CANCELLED, the worker QUEUED → RUNNING,
+ * each with one compareExchange, so exactly one of them wins and a sequence is cancelled only if
+ * none of its I/O has started.
+ */
+export const QUEUED = 0
+export const RUNNING = 1
+export const CANCELLED = 2
+
+/** Staged bytes start here, past the state word; 8 keeps them as aligned as the memory itself. */
+export const STAGING_START = 8
+
+/** `minimumSize` slot of a step that has none (sizes are non-negative). */
+export const NO_MINIMUM_SIZE = -1
+
+/**
+ * A sequence, flat, in a Float64Array (positions and sizes are safe integers, exact as doubles), so
+ * thousands of writes cost one allocation and one transfer instead of thousands of objects to clone:
+ *
+ *   stepCount,
+ *   per step:   minimumSize (or NO_MINIMUM_SIZE), writeCount,
+ *   per write:  position, bufferCount,
+ *   per buffer: memory index, byteOffset, byteLength
+ */
+export type SequenceLayout = Float64Array<ArrayBuffer>
+
+export interface RunMessage {
+  readonly kind: 'run'
+  /** Unique per process, across worker restarts: a report names the sequence it is about. */
+  readonly seq: number
+  /** Unique per opened file: what the worker poisons after a failure (fd numbers are reused). */
+  readonly file: number
+  readonly fd: number
+  /** [0] is the sequence's own memory (see above); then each distinct SharedArrayBuffer of the caller's. */
+  readonly memories: readonly SharedArrayBuffer[]
+  readonly layout: SequenceLayout
+}
+
+/** The file is closed: the worker drops its poison mark. */
+export interface ForgetMessage {
+  readonly kind: 'forget'
+  readonly file: number
+}
+
+export type ToWorker = RunMessage | ForgetMessage
+
+/** The operation a failed sequence was in, named as the plain calls name it in their errors. */
+export type FailedOperation = 'write' | 'stat' | 'truncate' | 'fdatasync'
+
+export type WorkerReport =
+  | { readonly seq: number; readonly outcome: 'durable' | 'cancelled' | 'poisoned' }
+  | {
+      readonly seq: number
+      readonly outcome: 'failed'
+      readonly operation: FailedOperation
+      /** The fields of Node's errno error, so the main thread can rebuild an error that looks the same. */
+      readonly message: string
+      readonly code: string | undefined
+      readonly errno: number | undefined
+      readonly syscall: string | undefined
+    }

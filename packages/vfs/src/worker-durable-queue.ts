@@ -1,0 +1,132 @@
+import { constants as osConstants } from 'node:os'
+import { TinyDbError, ioError } from './errors.js'
+import { packSequence, type PackedSequence } from './durable-layout.js'
+import { CANCELLED, QUEUED } from './durable-protocol.js'
+import { durableWorker, type SequenceOutcome } from './durable-worker.js'
+import { poisoned } from './inline-durable-queue.js'
+import type { DurableStep, QueuedDurable } from './vfs.js'
+
+let lastFileId = 0
+
+/**
+ * `VfsFile.queueDurable` of one NodeFile, run on the durable-write worker (durable-worker.ts), so
+ * it progresses while this thread is busy. Same semantics as InlineDurableQueue: in queue order;
+ * the first failure rejects its sequence with what the plain call would throw and poisons the
+ * file — sequences queued later reject POISONED here at once, and those already posted are skipped
+ * by the worker without I/O.
+ */
+export class WorkerDurableQueue {
+  /** Names this file to the worker, which poisons by it: fd numbers are reused after a close. */
+  private readonly fileId = ++lastFileId
+  private failure: TinyDbError | undefined
+  /** The worker holds a poison mark for this file (to drop when it closes). */
+  private markedInWorker = false
+  private closing = false
+  /** One promise per sequence not yet settled, resolving (never rejecting) when it settles. */
+  private readonly unsettled = new Set<Promise<void>>()
+
+  constructor(private readonly path: string) {}
+
+  /** Queues `steps` on `fd`, the file's descriptor (the file owns it, and closes it after `close`). */
+  queue(fd: number, steps: readonly DurableStep[]): QueuedDurable {
+    if (this.failure !== undefined) return refused(poisoned(this.path, this.failure))
+    // Closing (or closed): the fd may be closed, and then reused by another file.
+    if (this.closing) return this.refuse(ioError('write', this.path, badDescriptor()))
+    let packed: PackedSequence
+    try {
+      packed = packSequence(steps, this.path)
+    } catch (error) {
+      return this.refuse(ioError('write', this.path, error)) // INVALID_ARGUMENT passes through as it is
+    }
+
+    let settled = false
+    let resolve!: (result: 'durable' | 'cancelled') => void
+    let reject!: (error: TinyDbError) => void
+    const done = new Promise<'durable' | 'cancelled'>((onResolve, onReject) => {
+      resolve = onResolve
+      reject = onReject
+    })
+    const seq = durableWorker.run({ file: this.fileId, fd, memories: packed.memories, layout: packed.layout }, (outcome) => {
+      settled = true
+      const error = this.failureOf(outcome)
+      if (error === undefined) resolve('durable')
+      else reject(error)
+    })
+    this.track(done)
+    return {
+      done,
+      cancel: () => {
+        if (settled || Atomics.compareExchange(packed.state, 0, QUEUED, CANCELLED) !== QUEUED) return false
+        settled = true
+        durableWorker.abandon(seq)
+        resolve('cancelled')
+        return true
+      },
+    }
+  }
+
+  /** Marks the queue closing and settles once every sequence queued before has. */
+  async close(): Promise<void> {
+    this.closing = true
+    await Promise.all(this.unsettled)
+    if (this.markedInWorker) durableWorker.forget(this.fileId)
+  }
+
+  /** The error `outcome` rejects with, undefined for `durable`; records the file's first failure. */
+  private failureOf(outcome: SequenceOutcome): TinyDbError | undefined {
+    switch (outcome.outcome) {
+      case 'durable':
+      case 'cancelled': // only reported once abandoned, so never heard
+        return undefined
+      case 'poisoned':
+        // The failure that made the worker poison the file was reported (and recorded) before this.
+        return poisoned(this.path, this.failure)
+      case 'failed': {
+        const cause = Object.assign(new Error(outcome.message), definedFields(outcome))
+        this.markedInWorker = true
+        return (this.failure ??= ioError(outcome.operation, this.path, cause))
+      }
+      case 'lost':
+        // Whatever it was doing is not known to be durable: as after a failed fdatasync, no later
+        // sequence may pretend otherwise.
+        return (this.failure ??= new TinyDbError(
+          'IO',
+          `${this.path}: the durable-write worker thread stopped before this queued sequence finished (${outcome.cause.message})`,
+          { file: this.path, cause: outcome.cause },
+        ))
+    }
+  }
+
+  private refuse(error: TinyDbError): QueuedDurable {
+    this.failure ??= error
+    return refused(error)
+  }
+
+  private track(done: Promise<unknown>): void {
+    const signal = done.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.unsettled.add(signal)
+    void signal.then(() => this.unsettled.delete(signal))
+  }
+}
+
+/** A sequence rejected before anything was posted. */
+function refused(error: TinyDbError): QueuedDurable {
+  return { done: Promise.reject(error), cancel: () => false }
+}
+
+/** Node's errno fields, only those the worker had: an absent `code` must stay absent for ioError. */
+function definedFields(report: { code: string | undefined; errno: number | undefined; syscall: string | undefined }): Record<string, string | number> {
+  const fields: Record<string, string | number> = {}
+  if (report.code !== undefined) fields['code'] = report.code
+  if (report.errno !== undefined) fields['errno'] = report.errno
+  if (report.syscall !== undefined) fields['syscall'] = report.syscall
+  return fields
+}
+
+/** What a write on a closed descriptor fails with, as node:fs reports it. */
+function badDescriptor(): Error {
+  return Object.assign(new Error('EBADF: bad file descriptor, write'), { code: 'EBADF', errno: -osConstants.errno.EBADF, syscall: 'write' })
+}
