@@ -18,8 +18,9 @@ export interface OpenOptions {
   /** Page size of a new store, a power of two in [512, 65536]; ignored for an existing store. Default 4096. */
   readonly pageSize?: number
   /**
-   * Bytes of clean pages kept in memory. Default 64 MiB. Pages modified since the last checkpoint
-   * are held in memory too; once they take a quarter of this, a background checkpoint writes them.
+   * Bytes of pages kept in memory, modified and clean together. Default 64 MiB. Pages modified since
+   * the last checkpoint stay in memory until one writes them: a background checkpoint starts once
+   * they take half of this, or once writes stop (see the README).
    */
   readonly cacheSize?: number
   /** Log bytes written since the last checkpoint that start a background checkpoint. Default 64 MiB. */

@@ -395,7 +395,11 @@ export class FilePager implements Pager {
     }
   }
 
-  /** Closes the file without checkpointing; waits for the commits asked for to settle first. */
+  /**
+   * Closes the file without checkpointing; waits for the commits asked for to settle first (their
+   * `commit` promises resolve as usual, without the in-memory bookkeeping a closed pager has no
+   * use for).
+   */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
@@ -453,6 +457,13 @@ export class FilePager implements Pager {
     if (sealed.confirmsOpenMeta) this.unconfirmedMeta = undefined
     this.durable = sealed.meta
     this.publicMeta = toPagerMeta(sealed.meta)
+    this.pageWrites += pagesWritten
+    if (this.closed) {
+      // Nothing reads or allocates any more: the cache and free-page bookkeeping below (thousands of
+      // pages for a large checkpoint, milliseconds of cold code) would be thrown away by `close`.
+      sealed.settle.resolve(this.publicMeta)
+      return
+    }
     for (const id of sealed.releasedChain) {
       this.freeListPages.delete(id)
       this.freePages.add(id)
@@ -464,11 +475,9 @@ export class FilePager implements Pager {
       // Still intact in the file, so a retained reader can read it there until it is released.
       if (!this.retentions.deferReuse(id)) this.freePages.add(id)
     }
-    for (const entry of sealed.pages) {
-      if (entry.residency === 'sealed' && entry.sealedIn === sealed.meta.checkpointId) this.cache.markClean(entry)
-    }
+    const checkpointId = sealed.meta.checkpointId
+    this.cache.markAllClean(sealed.pages.filter((entry) => entry.residency === 'sealed' && entry.sealedIn === checkpointId))
     if (this.durableFree !== undefined) this.durableFree = new Set(sealed.freePageIds)
-    this.pageWrites += pagesWritten
     sealed.settle.resolve(this.publicMeta)
   }
 

@@ -140,13 +140,21 @@ export class PageCache {
 
   /** A pinned page is now identical to the file's bytes: it may be evicted from now on. */
   markClean(entry: ResidentPage): void {
-    if (entry.residency === 'clean') return
-    entry.residency = 'clean'
-    if (this.capacity === 0) {
-      this.resident.delete(entry.page.id)
-      return
+    this.markAllClean([entry])
+  }
+
+  /**
+   * `markClean` of many pages (a checkpoint's, when it becomes durable), with one eviction pass at
+   * the end: thousands of pages, each checking the budget, was most of a close's main-thread time.
+   */
+  markAllClean(entries: readonly ResidentPage[]): void {
+    for (let index = 0; index < entries.length; index++) {
+      const entry = entries[index]!
+      if (entry.residency === 'clean') continue
+      entry.residency = 'clean'
+      if (this.capacity === 0) this.resident.delete(entry.page.id)
+      else this.enqueue(entry)
     }
-    this.enqueue(entry)
     this.evictOverCapacity()
   }
 
