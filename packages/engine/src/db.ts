@@ -413,7 +413,7 @@ export class TinyDb implements Db {
    */
   private sealCheckpoint(): Promise<void> {
     const { pager, wal, tree } = this.parts
-    const running = checkpoint({ pager, wal, tree }, this.appliedLsn).then(
+    const running = checkpoint({ pager, wal, tree }, this.appliedLsn, { dropLog: () => this.lifecycle === 'open' }).then(
       () => undefined,
       (error: unknown) => {
         this.failure ??= new TinyDbError('POISONED', `a checkpoint failed; writes are refused until the store is reopened`, { cause: error })

@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { SimVfs, TinyDbError } from '@tinydb/vfs'
+import { NodeVfs, SimVfs, TinyDbError } from '@tinydb/vfs'
+import type { DurableStep, OpenOptions, QueuedDurable, Vfs, VfsFile } from '@tinydb/vfs'
 import { asyncCodeOf, describeBody, stamp } from '../src/conformance-support.js'
 import { FilePager } from '../src/index.js'
 import { RecordingVfs } from './support/recording-vfs.js'
@@ -105,6 +109,42 @@ describe('FilePager checkpoint writes', () => {
     const reopened = await FilePager.open(vfs, PATH)
     expect([reopened.meta.checkpointId, describeBody(reopened.read(2).body)]).toEqual([1, 'tag 7'])
     await reopened.close()
+  })
+
+  it('close completes a checkpoint whose writes are durable at once, without waiting for their report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tinydb-pager-'))
+    try {
+      // NodeVfs, with each queued sequence kept where the test can look at it.
+      const sequences: QueuedDurable[] = []
+      const node = new NodeVfs()
+      const vfs: Vfs = Object.assign(Object.create(node) as NodeVfs, {
+        async open(path: string, options?: OpenOptions): Promise<VfsFile> {
+          const file = await node.open(path, options)
+          return Object.assign(Object.create(file) as VfsFile, {
+            queueDurable(steps: readonly DurableStep[]): QueuedDurable {
+              const queued = file.queueDurable(steps)
+              sequences.push(queued)
+              return queued
+            },
+          })
+        },
+      })
+      const pager = await FilePager.open(vfs, join(dir, 'data.tdb'), { pageSize: 512 })
+      stamp(pager.allocate(USER).body, 7)
+      const committing = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
+      // Without yielding: the worker makes it durable, and its report waits for this thread.
+      const deadline = Date.now() + 10_000
+      while (sequences[0]?.isDurable() !== true && Date.now() < deadline) {
+        // spin
+      }
+      expect(pager.meta.checkpointId).toBe(0)
+      const closing = pager.close()
+      expect(pager.meta.checkpointId).toBe(1) // completed synchronously, inside close
+      await closing
+      expect((await committing).checkpointId).toBe(1)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -17,9 +17,18 @@ export interface CheckpointParts {
  * the log before the new meta is durable would lose every record between the two checkpoints if the
  * meta write tore.
  */
-export async function checkpoint(parts: CheckpointParts, appliedLsn: number): Promise<PagerMeta> {
+export async function checkpoint(parts: CheckpointParts, appliedLsn: number, options: CheckpointOptions = {}): Promise<PagerMeta> {
   const pending = parts.pager.beginCheckpoint({ rootPageId: parts.tree.rootPageId, checkpointLsn: appliedLsn })
   const meta = await pending.commit()
-  await parts.wal.dropBefore(appliedLsn + 1)
+  if (options.dropLog?.() !== false) await parts.wal.dropBefore(appliedLsn + 1)
   return meta
+}
+
+export interface CheckpointOptions {
+  /**
+   * Asked once the checkpoint is durable: false keeps the log segments it made unnecessary (default
+   * true). A store that is closing keeps them — the next open skips them unread and its first
+   * checkpoint drops them — which spares the close the segments' renames and a directory fsync.
+   */
+  readonly dropLog?: () => boolean
 }

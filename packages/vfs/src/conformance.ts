@@ -397,7 +397,18 @@ export function vfsConformance(t: ConformanceApi, factory: () => Promise<VfsFixt
       expect(await second.done).toBe(cancelled ? 'cancelled' : 'durable')
       expect(await third.done).toBe('durable')
       expect(third.cancel()).toBe(false) // settled
+      // isDurable is true exactly for what became durable: never for a withdrawn sequence.
+      expect([first.isDurable(), second.isDurable(), third.isDurable()]).toEqual([true, !cancelled, true])
       expect(await file.size()).toBe(cancelled ? large.length : large.length + 6)
+      await file.close()
+    })
+
+    it('isDurable is false until the last step has synced, and true from then on', async (vfs, dir) => {
+      const file = await vfs.open(`${dir}/f`, { create: true })
+      const queued = file.queueDurable([{ writes: [{ position: 0, buffers: [bytes('a')] }] }, { writes: [{ position: 1, buffers: [bytes('b')] }] }])
+      expect(queued.isDurable()).toBe(false) // nothing has run yet: this thread has not yielded
+      expect(await queued.done).toBe('durable')
+      expect(queued.isDurable()).toBe(true)
       await file.close()
     })
 

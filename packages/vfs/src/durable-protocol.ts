@@ -6,11 +6,13 @@
  * byte `STAGING_START`, the copies of the caller's ordinary (not shared) buffers. The state word is
  * the only thing both threads change: main moves it QUEUED → CANCELLED, the worker QUEUED → RUNNING,
  * each with one compareExchange, so exactly one of them wins and a sequence is cancelled only if
- * none of its I/O has started.
+ * none of its I/O has started; the worker then stores DURABLE when the sequence is.
  */
 export const QUEUED = 0
 export const RUNNING = 1
 export const CANCELLED = 2
+/** Stored by the worker once the last step's fdatasync returned, before it reports: see `QueuedDurable.isDurable`. */
+export const DURABLE = 3
 
 /** Staged bytes start here, past the state word; 8 keeps them as aligned as the memory itself. */
 export const STAGING_START = 8

@@ -1,4 +1,4 @@
-import { NO_MINIMUM_SIZE, QUEUED, RUNNING } from './durable-protocol.js'
+import { DURABLE, NO_MINIMUM_SIZE, QUEUED, RUNNING } from './durable-protocol.js'
 
 /** Linux's limit on the buffers of one pwritev. */
 const IOV_MAX = 1024
@@ -62,6 +62,7 @@ function run({ seq, file, fd, memories, layout }) {
       operation = 'fdatasync'
       fs.fdatasyncSync(fd)
     }
+    Atomics.store(state, 0, ${DURABLE})
     return { seq, outcome: 'durable' }
   } catch (error) {
     poisonedFiles.add(file)

@@ -19,7 +19,7 @@ export class InlineDurableQueue {
   constructor(private readonly io: StepIo) {}
 
   queue(steps: readonly DurableStep[]): QueuedDurable {
-    let state: 'queued' | 'started' | 'cancelled' = 'queued'
+    let state: 'queued' | 'started' | 'cancelled' | 'durable' = 'queued'
     const done = this.tail.then(async (): Promise<'durable' | 'cancelled'> => {
       if (state === 'cancelled') return 'cancelled'
       state = 'started'
@@ -30,11 +30,13 @@ export class InlineDurableQueue {
         this.failure ??= error
         throw error
       }
+      state = 'durable'
       return 'durable'
     })
     this.tail = done.catch(() => undefined)
     return {
       done,
+      isDurable: () => state === 'durable',
       cancel: () => {
         if (state !== 'queued') return false
         state = 'cancelled'

@@ -19,7 +19,6 @@ const threadPoolIo = {
     new Promise((resolve, reject) => fs.writev(fd, buffers, position, (error, written) => (error ? reject(error) : resolve(written)))),
   ftruncate: (fd: number, size: number): Promise<void> => new Promise((resolve, reject) => fs.ftruncate(fd, size, (error) => (error ? reject(error) : resolve()))),
   fdatasync: (fd: number): Promise<void> => new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
-  close: (fd: number): Promise<void> => new Promise((resolve, reject) => fs.close(fd, (error) => (error ? reject(error) : resolve()))),
 }
 
 class NodeFile implements VfsFile {
@@ -129,10 +128,11 @@ class NodeFile implements VfsFile {
   }
 
   /** Waits for the sequences queued before it: the worker writes through this fd until they settle. */
+  /** Synchronous behind the promise: closing a local file's descriptor does not wait for the device (see NodeVfs). */
   async close(): Promise<void> {
     await this.durableQueue.close()
     try {
-      await this.io.close(this.fd)
+      fs.closeSync(this.fd)
     } catch (error) {
       throw ioError('close', this.path, error)
     }
@@ -160,9 +160,12 @@ export function buffersAfter(buffers: readonly Uint8Array[], offset: number): Ui
  * system call of a few microseconds, where a trip through Node's thread pool costs ~0.1 ms idle and
  * 0.3–0.7 ms while the JavaScript thread is busy, and a reopen is a chain of them (reopen and first
  * get of a 122,000-key store, 8 runs each: median 6.1 → 5.1 ms). On a cold
- * cache the kernel may read a directory block from the disk, once. Calls that can wait for the
- * device — read, write, fdatasync, truncate, rename, unlink, mkdir, close, fsync of a directory —
- * stay on the thread pool, so the process keeps running meanwhile.
+ * cache the kernel may read a directory block from the disk, once. So are `rename` and closing a
+ * descriptor: on a local file system both change only what the kernel holds (a rename reaches the
+ * disk with the directory's fsync; a close flushes nothing), and a close of a store is a chain of
+ * them (each trip ~0.1–0.2 ms of a ~5 ms close, compare's W6). Calls that can wait for the device —
+ * read, write, fdatasync, truncate, unlink (freeing a large file's blocks), mkdir, fsync of a
+ * directory — stay on the thread pool, so the process keeps running meanwhile.
  */
 export class NodeVfs implements Vfs {
   async open(path: string, options: OpenOptions = {}): Promise<VfsFile> {
@@ -210,21 +213,26 @@ export class NodeVfs implements Vfs {
 
   async rename(from: string, to: string): Promise<void> {
     try {
-      await fsp.rename(from, to)
+      fs.renameSync(from, to)
     } catch (error) {
       throw ioError('rename', from, error)
     }
   }
 
+  /** One thread-pool trip, the fsync; opening and closing the directory are synchronous (see NodeVfs). */
   async syncDir(dir: string): Promise<void> {
-    let handle: fsp.FileHandle | undefined
+    let fd: number
     try {
-      handle = await fsp.open(dir, fs.constants.O_RDONLY)
-      await handle.sync()
+      fd = fs.openSync(dir, fs.constants.O_RDONLY)
+    } catch (error) {
+      throw ioError('fsync directory', dir, error)
+    }
+    try {
+      await new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())))
     } catch (error) {
       throw ioError('fsync directory', dir, error)
     } finally {
-      await handle?.close()
+      fs.closeSync(fd)
     }
   }
 

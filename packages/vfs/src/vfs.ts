@@ -84,6 +84,12 @@ export interface QueuedDurable {
    */
   readonly done: Promise<'durable' | 'cancelled'>
   /**
+   * True once the last step's fdatasync has returned — possibly before `done` resolves, which takes
+   * a turn of the event loop (a message from NodeVfs's worker): for a caller that must not wait for
+   * one, such as a close that would otherwise sit behind whatever the loop runs first.
+   */
+  isDurable(): boolean
+  /**
    * Withdraws the sequence if none of its I/O has started: returns true, and `done` resolves
    * `'cancelled'`. Returns false once it has started (or settled): then it runs to its end.
    * Synchronous, so a caller can decide on the spot whether to fold the sequence into a later one.

@@ -1,7 +1,7 @@
 import { constants as osConstants } from 'node:os'
 import { TinyDbError, ioError } from './errors.js'
 import { packSequence, type PackedSequence } from './durable-layout.js'
-import { CANCELLED, QUEUED } from './durable-protocol.js'
+import { CANCELLED, DURABLE, QUEUED } from './durable-protocol.js'
 import { durableWorker, type SequenceOutcome } from './durable-worker.js'
 import { poisoned } from './inline-durable-queue.js'
 import type { DurableStep, QueuedDurable } from './vfs.js'
@@ -22,8 +22,11 @@ export class WorkerDurableQueue {
   /** The worker holds a poison mark for this file (to drop when it closes). */
   private markedInWorker = false
   private closing = false
-  /** One promise per sequence not yet settled, resolving (never rejecting) when it settles. */
-  private readonly unsettled = new Set<Promise<void>>()
+  /**
+   * Per sequence not yet settled: a promise resolving (never rejecting) when it settles, and its
+   * state word (a durable one needs no waiting for: the worker is done with the fd).
+   */
+  private readonly unsettled = new Map<Promise<void>, Int32Array>()
 
   constructor(private readonly path: string) {}
 
@@ -52,9 +55,10 @@ export class WorkerDurableQueue {
       if (error === undefined) resolve('durable')
       else reject(error)
     })
-    this.track(done)
+    this.track(done, packed.state)
     return {
       done,
+      isDurable: () => Atomics.load(packed.state, 0) === DURABLE,
       cancel: () => {
         if (settled || Atomics.compareExchange(packed.state, 0, QUEUED, CANCELLED) !== QUEUED) return false
         settled = true
@@ -65,10 +69,14 @@ export class WorkerDurableQueue {
     }
   }
 
-  /** Marks the queue closing and settles once every sequence queued before has. */
+  /**
+   * Marks the queue closing and settles once every sequence queued before has finished with the fd:
+   * settled, or durable by its state word (its report may still be on its way; `done` resolves
+   * when it arrives). A close need not wait for the event loop to deliver it.
+   */
   async close(): Promise<void> {
     this.closing = true
-    await Promise.all(this.unsettled)
+    await Promise.all([...this.unsettled].filter(([, state]) => Atomics.load(state, 0) !== DURABLE).map(([signal]) => signal))
     if (this.markedInWorker) durableWorker.forget(this.fileId)
   }
 
@@ -102,19 +110,19 @@ export class WorkerDurableQueue {
     return refused(error)
   }
 
-  private track(done: Promise<unknown>): void {
+  private track(done: Promise<unknown>, state: Int32Array): void {
     const signal = done.then(
       () => undefined,
       () => undefined,
     )
-    this.unsettled.add(signal)
+    this.unsettled.set(signal, state)
     void signal.then(() => this.unsettled.delete(signal))
   }
 }
 
 /** A sequence rejected before anything was posted. */
 function refused(error: TinyDbError): QueuedDurable {
-  return { done: Promise.reject(error), cancel: () => false }
+  return { done: Promise.reject(error), isDurable: () => false, cancel: () => false }
 }
 
 /** Node's errno fields, only those the worker had: an absent `code` must stay absent for ioError. */

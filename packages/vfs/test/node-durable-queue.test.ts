@@ -186,6 +186,17 @@ describe('NodeVfs queueDurable: cancel, failure, worker', () => {
     expect(await done).toBe('durable')
   })
 
+  it('says the sequence is durable before its report arrives, to a thread that never yields', async () => {
+    const queued = file.queueDurable([{ writes: [{ position: 0, buffers: [new Uint8Array(MiB)] }] }])
+    // The report is a message this thread handles only when it yields; the shared state word is not.
+    const deadline = Date.now() + 10_000
+    while (!queued.isDurable() && Date.now() < deadline) {
+      // spin
+    }
+    expect(queued.isDurable()).toBe(true)
+    expect(await queued.done).toBe('durable')
+  })
+
   it('rejects pending sequences with IO when the worker dies, poisons their file, and starts a new worker', async () => {
     // The sequences go to a thread started by the first of them and stopped right after: it cannot
     // boot, write 48 MiB and sync it three times in between, so at least one is lost.
