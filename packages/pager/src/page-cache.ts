@@ -59,17 +59,11 @@ export class ResidentPage {
 }
 
 /**
- * Entries kept for reuse beyond the budget. A miss evicts one page and reuses one, so a few suffice
- * in the steady state. Beyond this the pool takes only what the budget leaves (see `recycle`).
- */
-const RECYCLED_OVER_BUDGET = 64
-
-/**
  * Every page held in memory, by id, within one budget of `capacity` pages. Writable and sealed pages
  * are pinned (they cannot be dropped before a checkpoint writes them); clean pages get what the
  * pinned ones leave: they are evicted while clean + pinned > capacity. So memory stays at
  * `capacity` pages as long as the upper layer checkpoints before pinned pages alone exceed it (the
- * engine starts a checkpoint at a quarter of the budget and stalls writers beyond it); past that,
+ * engine starts a checkpoint at half the budget and stalls writers beyond it); past that,
  * only pinned pages are kept.
  *
  * Eviction is CLOCK (second chance), not an LRU list: a hit only sets the entry's `referenced`
@@ -132,7 +126,11 @@ export class PageCache {
   /** Holds a page just read from the file, evicting clean pages over the budget. */
   addClean(entry: ResidentPage): void {
     entry.residency = 'clean'
-    if (this.capacity === 0) return
+    if (this.capacity === 0) {
+      // Held by nothing: the next `read` or `allocate` takes its image, as the page lifetime allows.
+      this.recycle(entry)
+      return
+    }
     this.replace(entry)
     this.enqueue(entry)
     this.evictOverCapacity()
@@ -152,8 +150,12 @@ export class PageCache {
       const entry = entries[index]!
       if (entry.residency === 'clean') continue
       entry.residency = 'clean'
-      if (this.capacity === 0) this.resident.delete(entry.page.id)
-      else this.enqueue(entry)
+      if (this.capacity > 0) {
+        this.enqueue(entry)
+      } else {
+        this.resident.delete(entry.page.id)
+        this.recycle(entry)
+      }
     }
     this.evictOverCapacity()
   }
@@ -168,15 +170,16 @@ export class PageCache {
   }
 
   /**
-   * Keeps an entry that nothing refers to any more (evicted, or a freed page's) for `takeRecycled`,
-   * while the pool and the pages held stay within the budget plus a few; past that it is left to the
-   * garbage collector. So the buffers of the pages a checkpoint releases at once (thousands, after
-   * a bulk load) serve the next allocations and misses instead of waiting for a full GC, and
-   * page memory stays at about `capacity` pages.
+   * Keeps an entry that nothing refers to any more (evicted, or a freed page's) for `takeRecycled`.
+   * Always: page images are views of shared slabs (page-memory.ts), and a slab is freed only when
+   * none of its pages is referenced, so an image handed to the garbage collector frees nothing while
+   * a sibling lives, and the next allocation takes a new slab — a 10 M-key load grew to 685 MB that
+   * way. Kept, every image is reused: the pager allocates only when the pool is empty, so the images
+   * ever allocated are the most pages it held at once (about `capacity`, plus pinned pages past it),
+   * and the pool holds what a checkpoint releases until misses and allocations take it back.
    */
   recycle(entry: ResidentPage): void {
-    if (this.capacity === 0) return
-    if (this.recycled.length < Math.max(RECYCLED_OVER_BUDGET, this.capacity - this.resident.size)) this.recycled.push(entry)
+    this.recycled.push(entry)
   }
 
   /** An entry nothing refers to, whose image may be overwritten, or undefined when none is waiting. */

@@ -19,8 +19,10 @@ export const METRICS: readonly Metric[] = [
   { id: 'w3.opsPerSec', label: 'W3 batches of 1000: ops/s', better: 'higher', digits: 0, goal: 1 },
   { id: 'w4.opsPerSec', label: 'W4 random gets: ops/s', better: 'higher', digits: 0, goal: 1 },
   { id: 'w5.keysPerSec', label: 'W5 ordered scan: keys/s', better: 'higher', digits: 0, goal: 1 },
-  { id: 'w6.reopenMs', label: 'W6 reopen + first get: ms', better: 'lower', digits: 2, goal: 1 },
-  { id: 'w6.closeMs', label: 'close (before W6): ms', better: 'lower', digits: 2, goal: 1 },
+  // The W6 is one figure: close, reopen, first get. Its two parts are shown for context.
+  { id: 'w6.totalMs', label: 'W6 close + reopen + first get: ms', better: 'lower', digits: 2, goal: 1 },
+  { id: 'w6.closeMs', label: 'W6 part: close: ms', better: 'lower', digits: 2 },
+  { id: 'w6.reopenMs', label: 'W6 part: reopen + first get: ms', better: 'lower', digits: 2 },
   { id: 'rss.peakMb', label: 'peak RSS: MB', better: 'lower', digits: 0, goal: 1 },
 ]
 
