@@ -227,7 +227,7 @@ export class FilePager implements Pager {
    * sequence is still queued behind an earlier checkpoint's, or its commit was not asked for), it is
    * folded into this seal instead of queueing another: it grows to hold everything up to now, under
    * its own id, and both pending handles resolve when it is durable. So a writer that seals often
-   * (the engine seals whenever writes pause) queues at most one checkpoint behind the one being
+   * (the engine seals whenever writes stop) queues at most one checkpoint behind the one being
    * written, and a page modified many times in between is written once.
    */
   beginCheckpoint(target: CheckpointTarget): PendingCheckpoint {
@@ -407,7 +407,7 @@ export class FilePager implements Pager {
     if (this.closed) return
     this.closed = true
     // Checkpoints already durable complete now, without waiting for their report (a message from
-    // the Vfs's worker, behind whatever the event loop runs first: 1–2 ms of a close).
+    // the Vfs's worker, behind whatever the event loop runs first: 1–4 ms of a close).
     for (const sealed of this.sealedQueue) {
       if (sealed.writes?.isDurable() !== true) break
       this.completeCommit(sealed, sealed.pagesWritten)
