@@ -391,8 +391,7 @@ export class TinyDb implements Db {
   }
 
   private maybeStartCheckpoint(): void {
-    if (this.lifecycle !== 'open' || this.failure !== undefined) return
-    if (this.newestCheckpoint !== undefined) return
+    if (this.lifecycle !== 'open' || this.failure !== undefined || this.newestCheckpoint !== undefined) return
     const { wal, pager, options } = this.parts
     // Two things grow between checkpoints: the log, and the pages modified since the last one,
     // which stay in memory until a checkpoint writes them. Either one past its bound starts a
@@ -408,10 +407,10 @@ export class TinyDb implements Db {
 
   /**
    * Seals the tree as of `appliedLsn` — synchronously, between two applies, as `checkpoint`
-   * requires — and lets it commit in the background. A failure poisons writes; nobody need await
-   * the result for that.
+   * requires — and lets it commit in the background, as `newestCheckpoint`. A failure poisons
+   * writes; nobody need await it for that.
    */
-  private sealCheckpoint(): Promise<void> {
+  private sealCheckpoint(): void {
     const { pager, wal, tree } = this.parts
     const running = checkpoint({ pager, wal, tree }, this.appliedLsn, { dropLog: () => this.lifecycle === 'open' }).then(
       () => undefined,
@@ -431,7 +430,6 @@ export class TinyDb implements Db {
         // paused since: write them now, rather than at the next write or at close.
         this.maybeStartCheckpoint()
       })
-    return running
   }
 
   /** Makes everything applied so far durable in the data file (explicit checkpoint, close). */
