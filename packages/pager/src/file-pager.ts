@@ -7,6 +7,7 @@ import type { DataFile } from './data-file.js'
 import { FreePages } from './freelist.js'
 import { freeListPages, maxChainLength, planFreeList } from './freelist-plan.js'
 import type { MetaRecord } from './meta-format.js'
+import { PageIdMap } from './page-id-map.js'
 import { PageCache, ResidentPage } from './page-cache.js'
 import type { PageChecksum } from './page-checksum.js'
 import { PageMemory } from './page-memory.js'
@@ -92,7 +93,7 @@ export class FilePager implements Pager {
   private readonly cache: PageCache
   private readonly freePages: FreePages
   /** Allocated since the last seal: the pages the next checkpoint writes. Writable unless frozen by a retention. */
-  private readonly writable = new Map<number, ResidentPage>()
+  private readonly writable = new PageIdMap<ResidentPage>()
   /**
    * Pages that were never written to the file, freed while a retention could read them: the only
    * copy a retained reader has, so they stay here until the retention is released.
@@ -339,11 +340,11 @@ export class FilePager implements Pager {
 
   /** The seal itself: every writable page becomes read-only, part of checkpoint `checkpointId`. */
   private sealWritable(checkpointId: number, pages: ResidentPage[]): ResidentPage[] {
-    for (const entry of this.writable.values()) {
+    this.writable.forEachValue((entry) => {
       entry.residency = 'sealed'
       entry.sealedIn = checkpointId
       pages.push(entry)
-    }
+    })
     this.writable.clear()
     return pages
   }
@@ -452,10 +453,12 @@ export class FilePager implements Pager {
     const writes = this.file.queueDurable(steps)
     sealed.writes = writes
     sealed.pagesWritten = pages.length
+    // The callback names nothing of this call but `sealed`: it lives until the checkpoint is
+    // durable, and a closure over `pages` kept thousands of layout objects alive (and promoted) as long.
     writes.done.then(
       (outcome) => {
         // Already completed by `close` when it saw the writes durable first.
-        if (outcome === 'durable' && this.sealedQueue.includes(sealed)) this.completeCommit(sealed, pages.length)
+        if (outcome === 'durable' && this.sealedQueue.includes(sealed)) this.completeCommit(sealed, sealed.pagesWritten)
       },
       (error: unknown) => this.fail(error),
     )

@@ -1,4 +1,5 @@
 import { PAGE_HEADER_SIZE } from './page-format.js'
+import { PageIdMap } from './page-id-map.js'
 import type { Page } from './pager.js'
 
 /**
@@ -84,7 +85,7 @@ export class ResidentPage {
  * takes it from here.
  */
 export class PageCache {
-  private readonly resident = new Map<number, ResidentPage>()
+  private readonly resident = new PageIdMap<ResidentPage>()
   /** Clean entries by `slot`, from `head` on; holes where entries left, squeezed out once they outnumber the entries. */
   private queue: Array<ResidentPage | undefined> = []
   private head = 0

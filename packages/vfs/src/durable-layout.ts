@@ -1,17 +1,24 @@
 import { checkOffset } from './arguments.js'
-import { NO_MINIMUM_SIZE, STAGING_START, type SequenceLayout } from './durable-protocol.js'
+import { LAYOUT_START, NO_MINIMUM_SIZE, stagingStart, type SequenceLayout } from './durable-protocol.js'
 import type { DurableStep } from './vfs.js'
 
 /** A sequence ready to post: see durable-protocol.ts for the layout. */
 export interface PackedSequence {
   readonly memories: SharedArrayBuffer[]
+  /** The layout's length, in doubles: it is in memory 0, from `LAYOUT_START`. */
+  readonly layoutSlots: number
+  /** A view of the layout in memory 0. */
   readonly layout: SequenceLayout
   /** The state word, in memory 0. */
   readonly state: Int32Array
 }
 
+/** Where `packSequence` lays a sequence out before memory 0 is sized; grown as needed, never shrunk. */
+let scratch = new Float64Array(1024)
+
 /**
- * Packs `steps` for the worker. Bytes in SharedArrayBuffer memory are referred to where they are;
+ * Packs `steps` for the worker, into a memory of its own from `memoryFor` (at least `bytes` long,
+ * its state word QUEUED): the layout, and copies of the buffers that are not in shared memory. Bytes in SharedArrayBuffer memory are referred to where they are;
  * every other buffer is copied, now, into the sequence's own memory, so the caller's ordinary
  * buffers are free again when this returns (the worker cannot see them anyway). Positions and
  * sizes are checked here, so a bad one rejects before anything is posted.
@@ -20,7 +27,11 @@ export interface PackedSequence {
  * `byteOffset` getters are calls of ~60 and ~40 ns (`length` ~2 ns), so each is read at most once
  * per buffer, `byteOffset` only where it is needed, and `length` stands for `byteLength`.
  */
-export function packSequence(steps: readonly DurableStep[], path: string): PackedSequence {
+export function packSequence(
+  steps: readonly DurableStep[],
+  path: string,
+  memoryFor: (bytes: number) => SharedArrayBuffer = (bytes) => new SharedArrayBuffer(bytes),
+): PackedSequence {
   // Indexed loops, not for...of: a checkpoint packs seldom, so mostly before V8 optimizes this,
   // and unoptimized for...of runs the iterator protocol per element (first call 5.5 → 3.5 ms).
   let slots = 1
@@ -40,11 +51,13 @@ export function packSequence(steps: readonly DurableStep[], path: string): Packe
   // Pages of one checkpoint usually share one pool: most buffers are in the previous one's memory.
   let lastMemory: SharedArrayBuffer | undefined
   let lastIndex = 0
-  /** Ordinary buffers, and the layout slot that gets each one's offset in the staging area. */
+  /** Ordinary buffers, in the order they are staged from `stagingStart(slots)` on. */
   const staged: Uint8Array[] = []
-  const stagedSlots: number[] = []
+  const stagedFrom = stagingStart(slots)
   let stagedBytes = 0
-  const layout = new Float64Array(slots)
+  // Laid out here first (the size of memory 0 is known only at the end), then copied there.
+  if (scratch.length < slots) scratch = new Float64Array(Math.max(slots, 2 * scratch.length))
+  const layout = scratch
   let at = 0
   layout[at++] = steps.length
   for (let s = 0; s < steps.length; s++) {
@@ -75,7 +88,7 @@ export function packSequence(steps: readonly DurableStep[], path: string): Packe
         } else {
           staged.push(buffer)
           layout[at++] = 0
-          stagedSlots.push(at++)
+          layout[at++] = stagedFrom + stagedBytes
           stagedBytes += length
         }
         layout[at++] = length
@@ -83,17 +96,18 @@ export function packSequence(steps: readonly DurableStep[], path: string): Packe
     }
   }
 
-  const own = new SharedArrayBuffer(STAGING_START + stagedBytes)
+  const own = memoryFor(stagedFrom + stagedBytes)
+  const ownLayout = new Float64Array(own, LAYOUT_START, slots)
+  ownLayout.set(slots === scratch.length ? scratch : scratch.subarray(0, slots))
   if (staged.length > 0) {
     const staging = new Uint8Array(own)
-    let stagedAt = STAGING_START
+    let stagedAt = stagedFrom
     for (let i = 0; i < staged.length; i++) {
       const buffer = staged[i]!
       staging.set(buffer, stagedAt)
-      layout[stagedSlots[i]!] = stagedAt
       stagedAt += buffer.length
     }
   }
   memories.unshift(own)
-  return { memories, layout, state: new Int32Array(own, 0, 1) }
+  return { memories, layoutSlots: slots, layout: ownLayout, state: new Int32Array(own, 0, 1) }
 }

@@ -1,4 +1,4 @@
-import { DURABLE, NO_MINIMUM_SIZE, QUEUED, RUNNING } from './durable-protocol.js'
+import { DURABLE, LAYOUT_START, NO_MINIMUM_SIZE, QUEUED, RUNNING } from './durable-protocol.js'
 
 /** Linux's limit on the buffers of one pwritev. */
 const IOV_MAX = 1024
@@ -24,12 +24,13 @@ parentPort.on('message', (message) => {
   else parentPort.postMessage(run(message))
 })
 
-function run({ seq, file, fd, memories, layout }) {
+function run({ seq, file, fd, memories, layoutSlots }) {
   const state = new Int32Array(memories[0], 0, 1)
   if (Atomics.compareExchange(state, 0, ${QUEUED}, ${RUNNING}) !== ${QUEUED}) return { seq, outcome: 'cancelled' }
   if (poisonedFiles.has(file)) return { seq, outcome: 'poisoned' }
   let operation = 'write'
   try {
+    const layout = new Float64Array(memories[0], ${LAYOUT_START}, layoutSlots)
     let at = 0
     const stepCount = layout[at++]
     for (let step = 0; step < stepCount; step++) {

@@ -18,14 +18,14 @@ export class DurableWorker {
   private lastSeq = 0
   private readonly listeners = new Map<number, SequenceListener>()
 
-  /** Posts a sequence (its layout is transferred, so unusable here afterwards); returns its seq. */
+  /** Posts a sequence; returns its seq. */
   run(sequence: Omit<RunMessage, 'kind' | 'seq'>, listener: SequenceListener): number {
     const thread = this.thread ?? this.start()
     const seq = ++this.lastSeq
     this.listeners.set(seq, listener)
     thread.ref()
     const message: ToWorker = { kind: 'run', seq, ...sequence }
-    thread.postMessage(message, [sequence.layout.buffer])
+    thread.postMessage(message)
     return seq
   }
 

@@ -4,9 +4,12 @@ import { packSequence, type PackedSequence } from './durable-layout.js'
 import { CANCELLED, DURABLE, QUEUED } from './durable-protocol.js'
 import { durableWorker, type SequenceOutcome } from './durable-worker.js'
 import { poisoned } from './inline-durable-queue.js'
+import { StagingPool } from './staging-pool.js'
 import type { DurableStep, QueuedDurable } from './vfs.js'
 
 let lastFileId = 0
+/** One pool for the process, like the worker the memories go to. */
+const stagingPool = new StagingPool()
 
 /**
  * `VfsFile.queueDurable` of one NodeFile, run on the durable-write worker (durable-worker.ts), so
@@ -37,28 +40,37 @@ export class WorkerDurableQueue {
     if (this.closing) return this.refuse(ioError('write', this.path, badDescriptor()))
     let packed: PackedSequence
     try {
-      packed = packSequence(steps, this.path)
+      packed = packSequence(steps, this.path, (bytes) => stagingPool.take(bytes))
     } catch (error) {
       return this.refuse(ioError('write', this.path, error)) // INVALID_ARGUMENT passes through as it is
     }
 
     let settled = false
+    /** Settled durable: the state word may belong to another sequence by now (its memory reused). */
+    let durable = false
     let resolve!: (result: 'durable' | 'cancelled') => void
     let reject!: (error: TinyDbError) => void
     const done = new Promise<'durable' | 'cancelled'>((onResolve, onReject) => {
       resolve = onResolve
       reject = onReject
     })
-    const seq = durableWorker.run({ file: this.fileId, fd, memories: packed.memories, layout: packed.layout }, (outcome) => {
+    const seq = durableWorker.run({ file: this.fileId, fd, memories: packed.memories, layoutSlots: packed.layoutSlots }, (outcome) => {
       settled = true
       const error = this.failureOf(outcome)
-      if (error === undefined) resolve('durable')
-      else reject(error)
+      if (error === undefined) {
+        durable = true
+        resolve('durable')
+      } else {
+        reject(error)
+      }
+      // The worker reported the end: it reads the memory no more ('lost' aside: it may have died
+      // anywhere, so that memory is left to the collector).
+      if (outcome.outcome !== 'lost') stagingPool.give(packed.memories[0]!)
     })
     this.track(done, packed.state)
     return {
       done,
-      isDurable: () => Atomics.load(packed.state, 0) === DURABLE,
+      isDurable: () => durable || (!settled && Atomics.load(packed.state, 0) === DURABLE),
       cancel: () => {
         if (settled || Atomics.compareExchange(packed.state, 0, QUEUED, CANCELLED) !== QUEUED) return false
         settled = true

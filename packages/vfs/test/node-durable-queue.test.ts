@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { packSequence } from '../src/durable-layout.js'
-import { NO_MINIMUM_SIZE, STAGING_START } from '../src/durable-protocol.js'
+import { LAYOUT_START, NO_MINIMUM_SIZE, stagingStart } from '../src/durable-protocol.js'
 import { durableWorker } from '../src/durable-worker.js'
 import { NodeVfs, TinyDbError, type VfsFile } from '../src/index.js'
 import { compileSources } from './compiled-sources.js'
@@ -83,15 +83,17 @@ describe('NodeVfs queueDurable: what is written', () => {
     expect(packed.memories.length).toBe(3)
     expect(packed.memories[1]).toBe(memory) // the caller's memory itself, not a copy
     expect(packed.memories[2]).toBe(other)
-    expect(packed.memories[0]?.byteLength).toBe(STAGING_START + 5) // 'abc' and 'de' only
-    expect(new TextDecoder().decode(new Uint8Array(packed.memories[0]!, STAGING_START))).toBe('abcde')
+    // Memory 0: the state word, the layout, then 'abc' and 'de' (the only ordinary buffers).
+    const start = stagingStart(packed.layoutSlots)
+    expect(packed.memories[0]?.byteLength).toBe(start + 5)
+    expect(new TextDecoder().decode(new Uint8Array(packed.memories[0]!, start))).toBe('abcde')
     // prettier-ignore
-    expect([...packed.layout]).toEqual([
+    expect([...new Float64Array(packed.memories[0]!, LAYOUT_START, packed.layoutSlots)]).toEqual([
       2,
       100, 1,
-      5, 3, 1, 4, 8, 0, STAGING_START, 3, 2, 1, 2,
+      5, 3, 1, 4, 8, 0, start, 3, 2, 1, 2,
       NO_MINIMUM_SIZE, 1,
-      0, 2, 1, 40, 4, 0, STAGING_START + 3, 2,
+      0, 2, 1, 40, 4, 0, start + 3, 2,
     ])
   })
 
@@ -110,6 +112,18 @@ describe('NodeVfs queueDurable: what is written', () => {
     const written = fs.readFileSync(path)
     expect(new Set(written.subarray(0, 64 * 1024))).toEqual(new Set([39]))
     expect([...written.subarray(64 * 1024)]).toEqual(Array.from({ length: 40 }, (_, i) => i))
+  })
+
+  it('stages ordinary buffers right in memory reused from earlier sequences, and an earlier sequence stays durable', async () => {
+    const earlier = file.queueDurable([{ writes: [{ position: 0, buffers: [new Uint8Array(3000).fill(7)] }] }])
+    expect(await earlier.done).toBe('durable')
+    // Each later sequence stages other bytes in the memory the one before it gave back.
+    for (let round = 0; round < 6; round++) {
+      const content = new Uint8Array(2000 + round * 500).fill(round + 1)
+      expect(await file.queueDurable([{ writes: [{ position: 0, buffers: [content] }] }]).done).toBe('durable')
+      expect([...new Set(fs.readFileSync(path).subarray(0, content.length))]).toEqual([round + 1])
+    }
+    expect(earlier.isDurable()).toBe(true)
   })
 
   it('grows the file to minimumSize only when it is shorter', async () => {

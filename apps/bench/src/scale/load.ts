@@ -52,6 +52,8 @@ export interface GetPhase {
   readonly opsPerSec: number
   /** Share of page reads served by the engine's cache, over the warm-up and the timed gets. */
   readonly cacheHitRatio: number
+  /** Pages read from the file per get (cache misses), over the warm-up and the timed gets. */
+  readonly pageReadsPerGet: number
 }
 
 /**
@@ -79,5 +81,5 @@ export function randomGets(db: Db, keys: number, count: number, seed: number, rs
   const after = db.stats().cache
   const hits = after.hits - before.hits
   const misses = after.misses - before.misses
-  return { keys, opsPerSec: count / seconds, cacheHitRatio: hits / Math.max(1, hits + misses) }
+  return { keys, opsPerSec: count / seconds, cacheHitRatio: hits / Math.max(1, hits + misses), pageReadsPerGet: misses / (warmUp + count) }
 }
