@@ -40,6 +40,10 @@ export class ExpiringPager implements Pager {
     return this.inner.meta
   }
 
+  get unsealedPages(): number {
+    return this.inner.unsealedPages
+  }
+
   read(pageId: number): Page {
     this.expire()
     const page = this.inner.read(pageId)
