@@ -1,4 +1,4 @@
-import { crc32, crc32c } from '@node-rs/crc32'
+import { crc32, crc32c } from './crc32.js'
 
 /** The checksum in a page's first 4 bytes covers everything after it: header fields and body alike. */
 export const PAGE_CHECKSUMMED_FROM = 4

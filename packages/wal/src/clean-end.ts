@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32'
+import { crc32c } from './crc32.js'
 import { join } from 'node:path'
 import type { Vfs } from '@tinydb/vfs'
 import { closeInBackground } from './close-in-background.js'

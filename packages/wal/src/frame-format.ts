@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32'
+import { crc32c } from './crc32.js'
 import { readU64 } from './segment-format.js'
 
 /**

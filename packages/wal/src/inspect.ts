@@ -1,5 +1,5 @@
 import { join } from 'node:path/posix'
-import { crc32c } from '@node-rs/crc32'
+import { crc32c } from './crc32.js'
 import type { Vfs } from '@tinydb/vfs'
 import {
   FRAME_FAULT_TEXT,

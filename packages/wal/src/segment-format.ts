@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32'
+import { crc32c } from './crc32.js'
 
 /**
  * The segment header: the first `SEGMENT_HEADER_SIZE` bytes of every segment file. Frames follow
