@@ -148,11 +148,12 @@ async function runScale(dir: string): Promise<ScaleFigures> {
   }
 }
 
+/** RSS of a `node` that has started and does nothing (its current RSS: a child's maxRSS starts at its parent's, which fork shared). */
 function idleNodeRssMb(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' })
-  const kib = Number(child.stdout)
-  if (child.status !== 0 || !Number.isFinite(kib)) throw new Error(`scale: measuring an idle node process failed: ${child.stderr}`)
-  return kib / 1024
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.memoryUsage.rss()))'], { encoding: 'utf8' })
+  const bytes = Number(child.stdout)
+  if (child.status !== 0 || !Number.isFinite(bytes)) throw new Error(`scale: measuring an idle node process failed: ${child.stderr}`)
+  return bytes / MiB
 }
 
 async function directoryBytes(dir: string): Promise<number> {
