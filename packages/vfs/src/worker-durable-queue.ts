@@ -8,8 +8,6 @@ import { StagingPool } from './staging-pool.js'
 import type { DurableStep, QueuedDurable } from './vfs.js'
 
 let lastFileId = 0
-/** One pool for the process, like the worker the memories go to. */
-const stagingPool = new StagingPool()
 
 /**
  * `VfsFile.queueDurable` of one NodeFile, run on the durable-write worker (durable-worker.ts), so
@@ -30,6 +28,8 @@ export class WorkerDurableQueue {
    * state word (a durable one needs no waiting for: the worker is done with the fd).
    */
   private readonly unsettled = new Map<Promise<void>, Int32Array>()
+  /** This file's sequences' memories, reused (a file's checkpoints are alike in size). */
+  private readonly stagingPool = new StagingPool()
 
   constructor(private readonly path: string) {}
 
@@ -40,7 +40,7 @@ export class WorkerDurableQueue {
     if (this.closing) return this.refuse(ioError('write', this.path, badDescriptor()))
     let packed: PackedSequence
     try {
-      packed = packSequence(steps, this.path, (bytes) => stagingPool.take(bytes))
+      packed = packSequence(steps, this.path, (bytes) => this.stagingPool.take(bytes))
     } catch (error) {
       return this.refuse(ioError('write', this.path, error)) // INVALID_ARGUMENT passes through as it is
     }
@@ -65,7 +65,7 @@ export class WorkerDurableQueue {
       }
       // The worker reported the end: it reads the memory no more ('lost' aside: it may have died
       // anywhere, so that memory is left to the collector).
-      if (outcome.outcome !== 'lost') stagingPool.give(packed.memories[0]!)
+      if (outcome.outcome !== 'lost') this.stagingPool.give(packed.memories[0]!)
     })
     this.track(done, packed.state)
     return {
@@ -96,8 +96,15 @@ export class WorkerDurableQueue {
   private failureOf(outcome: SequenceOutcome): TinyDbError | undefined {
     switch (outcome.outcome) {
       case 'durable':
-      case 'cancelled': // only reported once abandoned, so never heard
         return undefined
+      case 'cancelled':
+        // Reported only for a sequence this thread cancelled, whose listener is gone by then: heard,
+        // it means the worker skipped a sequence nobody withdrew. Nothing says its bytes are durable.
+        return (this.failure ??= new TinyDbError(
+          'IO',
+          `${this.path}: the durable-write worker skipped a queued sequence as cancelled, though it was not; its writes are not known to be durable`,
+          { file: this.path },
+        ))
       case 'poisoned':
         // The failure that made the worker poison the file was reported (and recorded) before this.
         return poisoned(this.path, this.failure)

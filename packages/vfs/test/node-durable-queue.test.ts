@@ -147,6 +147,23 @@ describe('NodeVfs queueDurable: cancel, failure, worker', () => {
     expect(await file.queueDurable([{ writes: [{ position: 0, buffers: [bytes('after')] }] }]).done).toBe('durable')
   })
 
+  it('never hands a cancelled sequence\'s memory to a later one: the worker still has to find it cancelled', async () => {
+    const large = file.queueDurable([{ writes: [{ position: 0, buffers: [new Uint8Array(64 * MiB).fill(1)] }] }])
+    const behind = file.queueDurable([{ writes: [{ position: 64 * MiB, buffers: [bytes('behind')] }] }])
+    const cancelled = behind.cancel()
+    // Queued before the worker reaches the cancelled one: had it taken that memory, the worker would
+    // find this one's QUEUED state word there and run the cancelled layout.
+    // (Laid out unlike the cancelled one, so its layout read with the cancelled one's length fails.)
+    const later = file.queueDurable([
+      { writes: [{ position: 64 * MiB + 100, buffers: [bytes('later')] }] },
+      { writes: [{ position: 64 * MiB + 200, buffers: [bytes('and')] }, { position: 64 * MiB + 300, buffers: [bytes('more')] }] },
+    ])
+    expect([await large.done, await behind.done, await later.done]).toEqual(['durable', cancelled ? 'cancelled' : 'durable', 'durable'])
+    const tail = fs.readFileSync(path).subarray(64 * MiB)
+    expect(tail.subarray(0, 6).toString('latin1')).toBe(cancelled ? '\0'.repeat(6) : 'behind')
+    expect([100, 200, 300].map((at) => tail.subarray(at, at + 5).toString('latin1').replace(/\0/g, ''))).toEqual(['later', 'and', 'more'])
+  })
+
   it('rejects a failed write as the plain write does, and the sequences after it POISONED without I/O', async () => {
     fs.writeFileSync(path, 'intact')
     // A descriptor that cannot write (EBADF) is a failure every file system gives alike. The file's
