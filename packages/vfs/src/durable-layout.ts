@@ -1,5 +1,5 @@
 import { checkOffset } from './arguments.js'
-import { LAYOUT_START, NO_MINIMUM_SIZE, stagingStart, type SequenceLayout } from './durable-protocol.js'
+import { LAYOUT_START, NO_MINIMUM_SIZE, stagingStart } from './durable-protocol.js'
 import type { DurableStep } from './vfs.js'
 
 /** A sequence ready to post: see durable-protocol.ts for the layout. */
@@ -7,8 +7,6 @@ export interface PackedSequence {
   readonly memories: SharedArrayBuffer[]
   /** The layout's length, in doubles: it is in memory 0, from `LAYOUT_START`. */
   readonly layoutSlots: number
-  /** A view of the layout in memory 0. */
-  readonly layout: SequenceLayout
   /** The state word, in memory 0. */
   readonly state: Int32Array
 }
@@ -17,11 +15,12 @@ export interface PackedSequence {
 let scratch = new Float64Array(1024)
 
 /**
- * Packs `steps` for the worker, into a memory of its own from `memoryFor` (at least `bytes` long,
- * its state word QUEUED): the layout, and copies of the buffers that are not in shared memory. Bytes in SharedArrayBuffer memory are referred to where they are;
- * every other buffer is copied, now, into the sequence's own memory, so the caller's ordinary
- * buffers are free again when this returns (the worker cannot see them anyway). Positions and
- * sizes are checked here, so a bad one rejects before anything is posted.
+ * Packs `steps` for the worker into the sequence's own memory, which `memoryFor` gives (at least
+ * `bytes` long, its state word QUEUED): the layout, then a copy of every buffer not in
+ * SharedArrayBuffer memory, made now, so the caller's ordinary buffers are free again when this
+ * returns (the worker cannot see them anyway). Bytes in SharedArrayBuffer memory are referred to
+ * where they are. Positions and sizes are checked here, so a bad one rejects before anything is
+ * posted.
  *
  * Cost is per buffer, and a checkpoint has thousands: on Node 20 a typed array's `buffer` and
  * `byteOffset` getters are calls of ~60 and ~40 ns (`length` ~2 ns), so each is read at most once
@@ -97,8 +96,7 @@ export function packSequence(
   }
 
   const own = memoryFor(stagedFrom + stagedBytes)
-  const ownLayout = new Float64Array(own, LAYOUT_START, slots)
-  ownLayout.set(slots === scratch.length ? scratch : scratch.subarray(0, slots))
+  new Float64Array(own, LAYOUT_START, slots).set(slots === scratch.length ? scratch : scratch.subarray(0, slots))
   if (staged.length > 0) {
     const staging = new Uint8Array(own)
     let stagedAt = stagedFrom
@@ -109,5 +107,5 @@ export function packSequence(
     }
   }
   memories.unshift(own)
-  return { memories, layoutSlots: slots, layout: ownLayout, state: new Int32Array(own, 0, 1) }
+  return { memories, layoutSlots: slots, state: new Int32Array(own, 0, 1) }
 }

@@ -28,16 +28,15 @@ export function stagingStart(layoutSlots: number): number {
 /** `minimumSize` slot of a step that has none (sizes are non-negative). */
 export const NO_MINIMUM_SIZE = -1
 
-/**
- * A sequence, flat, as doubles in its memory 0 (positions and sizes are safe integers, exact as
- * doubles), so thousands of writes cost no object each, and nothing to clone:
+/*
+ * The layout: a sequence, flat, as doubles in its memory 0 (positions and sizes are safe integers,
+ * exact as doubles), so thousands of writes cost no object each, and nothing to clone:
  *
  *   stepCount,
  *   per step:   minimumSize (or NO_MINIMUM_SIZE), writeCount,
  *   per write:  position, bufferCount,
  *   per buffer: memory index, byteOffset, byteLength
  */
-export type SequenceLayout = Float64Array
 
 export interface RunMessage {
   readonly kind: 'run'
