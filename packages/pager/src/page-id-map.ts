@@ -1,5 +1,7 @@
-/** A key no page can have: page ids are below `pageCount`, which fits in 32 bits. */
-const EMPTY = 0xffff_ffff
+import { MAX_PAGE_COUNT } from './page-format.js'
+
+/** A key no page can have: page ids are below `pageCount`, which is at most MAX_PAGE_COUNT. */
+const EMPTY = MAX_PAGE_COUNT
 const INITIAL_SLOTS = 64
 
 /**
