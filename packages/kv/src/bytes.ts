@@ -24,6 +24,21 @@ export function writeU32(bytes: Uint8Array, offset: number, value: number): void
   bytes[offset + 3] = (value >>> 24) & 0xff
 }
 
+/** Zeros to copy from, grown to the largest range asked for (a page body: at most 64 KiB). */
+let zeros = new Uint8Array(4096)
+
+/**
+ * Zeroes `bytes[from, to)`. Not `fill(0)`: a pager may keep its pages in shared memory (FilePager
+ * does, for its checkpoint worker), and V8 fills a shared typed array one byte at a time, while a
+ * copy moves whole words: 2.1 against 0.37 µs for a 4 KiB page.
+ */
+export function zeroBytes(bytes: Uint8Array, from = 0, to = bytes.length): void {
+  const length = to - from
+  if (length <= 0) return
+  if (length > zeros.length) zeros = new Uint8Array(length)
+  bytes.set(length === zeros.length ? zeros : zeros.subarray(0, length), from)
+}
+
 /**
  * Copies of up to POOLED_COPY_MAX bytes are carved out of a shared slab, as Node's
  * `Buffer.allocUnsafe` does with its pool: allocating a small typed array with its own backing

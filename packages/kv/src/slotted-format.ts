@@ -1,4 +1,4 @@
-import { readU16, writeU16 } from './bytes.js'
+import { readU16, writeU16, zeroBytes } from './bytes.js'
 
 /**
  * The slotted layout shared by leaf and branch pages (see FORMAT.md):
@@ -39,7 +39,7 @@ export function slotAt(body: Uint8Array, headerSize: number, index: number): num
 
 /** Empties the page (zero-filled, so a rebuilt page carries no stale bytes of its past). */
 export function initSlotted(body: Uint8Array): void {
-  body.fill(0)
+  zeroBytes(body)
   writeU16(body, CELL_AREA_START_OFFSET, body.length)
 }
 
@@ -141,7 +141,7 @@ export function compactCells(body: Uint8Array, headerSize: number, cellSizeOf: C
     body.set(scratch.subarray(from, from + length), end)
     writeU16(body, slot, end)
   }
-  body.fill(0, headerSize + count * SLOT_SIZE, end)
+  zeroBytes(body, headerSize + count * SLOT_SIZE, end)
   writeU16(body, CELL_AREA_START_OFFSET, end)
   writeU16(body, FRAGMENTED_BYTES_OFFSET, 0)
 }

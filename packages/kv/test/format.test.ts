@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { readU16, writeU16, writeU32 } from '../src/bytes.js'
+import { readU16, writeU16, writeU32, zeroBytes } from '../src/bytes.js'
 import {
   BRANCH_HEADER_SIZE,
   branchCellLength,
@@ -99,6 +99,24 @@ describe('key order (compare.ts)', () => {
     )
     expect([...shortestSeparator(bytes('abc'), 0, 3, bytes('abd123'), 0, 6)]).toEqual([...bytes('abd')])
     expect([...shortestSeparator(bytes(''), 0, 0, bytes('zz'), 0, 2)]).toEqual([...bytes('z')])
+  })
+})
+
+describe('zeroBytes (bytes.ts)', () => {
+  it('zeroes exactly [from, to), in plain and in shared memory, past the size of its zero source', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.integer({ min: 1, max: 65536 }), fc.nat(), fc.nat(), (shared, size, a, b) => {
+        const memory = shared ? new SharedArrayBuffer(size + 8) : new ArrayBuffer(size + 8)
+        const bytes = new Uint8Array(memory, 8, size) // not at the buffer's start, as a page in a slab
+        bytes.fill(0xa5)
+        const [from, to] = [a % (size + 1), b % (size + 1)].sort((x, y) => x - y) as [number, number]
+        zeroBytes(bytes, from, to)
+        const expected = new Uint8Array(size).fill(0xa5).fill(0, from, to)
+        expect(Buffer.compare(bytes, expected)).toBe(0)
+        expect(new Uint8Array(memory, 0, 8).every((byte) => byte === 0)).toBe(true)
+      }),
+      { numRuns: 200 },
+    )
   })
 })
 

@@ -180,7 +180,7 @@ export class FilePager implements Pager {
     const id = this.freePages.takeLowest() ?? this.growPageCount(1)
     const recycled = this.cache.takeRecycled()
     const entry = recycled === undefined ? new ResidentPage(this.memory.allocate(), id, type, 'writable') : recycled.reuse(id, type, 'writable')
-    if (recycled !== undefined) recycled.image.fill(0)
+    if (recycled !== undefined) this.memory.clear(recycled.image)
     entry.generation = this.retentions.currentGeneration
     this.cache.addPinned(entry)
     this.writable.set(id, entry)

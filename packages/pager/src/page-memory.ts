@@ -17,9 +17,21 @@ export class PageMemory {
   private readonly slabBytes: number
   private slab: SharedArrayBuffer | undefined
   private used = 0
+  private readonly zeroImage: Uint8Array
 
   constructor(private readonly pageSize: number) {
     this.slabBytes = Math.max(pageSize, Math.floor(SLAB_BYTES / pageSize) * pageSize)
+    this.zeroImage = new Uint8Array(pageSize)
+  }
+
+  /**
+   * Zero-fills a page image of this memory, for reuse. Not `image.fill(0)`: V8 fills a typed array
+   * over shared memory one byte at a time, while a copy moves whole words (4 KiB: 2.1 µs against
+   * 0.37 µs). At scale every copy-on-write allocation recycles an image, so this was a tenth of a
+   * 2 M-key load's JavaScript time.
+   */
+  clear(image: Uint8Array): void {
+    image.set(this.zeroImage)
   }
 
   /** A new zero-filled page image. */
