@@ -92,12 +92,14 @@ export async function readCleanEnd(vfs: Vfs, dir: string): Promise<CleanEnd | un
 
 /**
  * Writes the record, in place, without a sync (see above for why none is needed). Best effort: a
- * failure leaves at worst a torn record, which the next open ignores.
+ * failure leaves at worst a torn record, which the next open ignores. On the calling thread: 52
+ * bytes into the OS page cache take microseconds, where the trip through Node's thread pool took
+ * 1.1–1.4 ms of a 2.6–3.6 ms close right after a workload (compare's W6).
  */
 export async function writeCleanEnd(vfs: Vfs, dir: string, record: CleanEnd): Promise<void> {
   const file = await vfs.open(join(dir, CLEAN_END_FILE), { create: true })
   try {
-    await file.write(encodeCleanEnd(record), 0)
+    file.writeSync(encodeCleanEnd(record), 0)
   } finally {
     await file.close()
   }

@@ -93,4 +93,22 @@ describe('clean-end record', () => {
     expect((await collect(again.read())).map((r) => r.lsn)).toEqual([1, 2, 3, 4, 5, 6])
     await again.close()
   })
+
+  it('is best effort: a failed write of it fails nothing, and the next open scans', async () => {
+    const seed = 5
+    const vfs = new SimVfs({ seed })
+    const dir = '/db/wal'
+    const wal = await Wal.open(vfs, dir)
+    await appendEach(wal, 1, 4)
+    vfs.injectFault({ operation: 'write', path: join(dir, CLEAN_END_FILE), error: 'EIO' })
+    await wal.close() // resolves: the records are durable whether or not the record is written
+    expect(await vfs.exists(join(dir, CLEAN_END_FILE))).toBe(true) // opened, not written
+    const file = await vfs.open(join(dir, CLEAN_END_FILE))
+    expect(await file.size(), `seed ${seed}`).toBe(0)
+    await file.close()
+    const reopened = await Wal.open(vfs, dir)
+    expect(reopened.openReport.lastLsn).toBe(4)
+    expect((await collect(reopened.read())).map((r) => r.lsn)).toEqual([1, 2, 3, 4])
+    await reopened.close()
+  })
 })
