@@ -412,7 +412,10 @@ export class TinyDb implements Db {
    */
   private sealCheckpoint(): void {
     const { pager, wal, tree } = this.parts
-    const running = checkpoint({ pager, wal, tree }, this.appliedLsn, { dropLog: () => this.lifecycle === 'open' }).then(
+    // Sealed between the applies of writes in flight: their commits, and those of the writers
+    // behind them, keep completing while the pager prepares its writes.
+    const incremental = this.writesInFlight > 0
+    const running = checkpoint({ pager, wal, tree }, this.appliedLsn, { dropLog: () => this.lifecycle === 'open', incremental }).then(
       () => undefined,
       (error: unknown) => {
         this.failure ??= new TinyDbError('POISONED', `a checkpoint failed; writes are refused until the store is reopened`, { cause: error })

@@ -18,6 +18,7 @@ import {
   MAX_PAGE_COUNT,
   PAGE_HEADER_SIZE,
   checksumMatches,
+  encodePageHeader,
   isUserPageType,
   isValidPageSize,
   pageTypeName,
@@ -53,6 +54,9 @@ export interface FilePagerOptions {
 
 const DEFAULT_CACHE_SIZE = 64 * 1024 * 1024
 
+/** Pages a checkpoint stamps between two turns of the event loop: ~0.6 ms of this thread (see `stampThenQueue`). */
+const STAMP_SLICE_PAGES = 256
+
 /**
  * A sealed checkpoint that is not durable yet. Mutable only while it may still be folded into a
  * later seal (see `FilePager.beginCheckpoint`): until its writes have started.
@@ -67,7 +71,14 @@ interface SealedCheckpoint {
   readonly releasedAtCommit: Set<number>
   /** The chain of the checkpoint this one follows: reusable once this one is durable. */
   readonly releasedChain: readonly number[]
-  /** Its sequence on the file's durable queue, once the commit was asked for. */
+  /**
+   * Its commit was asked for: its pages are being stamped (`stampCursor`), or its writes are queued
+   * (`writes`).
+   */
+  requested: boolean
+  /** Entries of `pages` before this one are stamped for this checkpoint (or need no stamp). */
+  stampCursor: number
+  /** Its sequence on the file's durable queue, once its commit was asked for and its pages stamped. */
   writes: QueuedDurable | undefined
   /** The writes include confirming the meta chosen at open (see `unconfirmedMeta`). */
   confirmsOpenMeta: boolean
@@ -245,7 +256,7 @@ export class FilePager implements Pager {
     const newest = this.sealedQueue.at(-1)
     const folding = newest !== undefined && (newest.writes === undefined || newest.writes.cancel())
     const sealed = folding ? this.fold(newest, target) : this.seal(target)
-    return { checkpointId: sealed.meta.checkpointId, commit: () => this.requestCommit(sealed) }
+    return { checkpointId: sealed.meta.checkpointId, commit: (options) => this.requestCommit(sealed, options?.incremental === true) }
   }
 
   /** Appends a new sealed checkpoint to the queue. */
@@ -268,6 +279,8 @@ export class FilePager implements Pager {
       freePageIds: plan.freePageIds,
       releasedAtCommit,
       releasedChain,
+      requested: false,
+      stampCursor: 0,
       writes: undefined,
       confirmsOpenMeta: false,
       pagesWritten: 0,
@@ -310,10 +323,12 @@ export class FilePager implements Pager {
     const earlier = this.sealedQueue.slice(0, -1)
     const plan = this.planSeal(sealed.releasedAtCommit, sealed.releasedChain, earlier)
     sealed.pages = this.sealWritable(checkpointId, kept)
+    sealed.stampCursor = 0
     sealed.meta = this.metaFor(checkpointId, target, plan)
     sealed.freeListPageIds = plan.freeListPageIds
     sealed.freePageIds = plan.freePageIds
-    // Its commit was asked for, and withdrawn only to be folded: queue it again, grown.
+    // Its commit was asked for, and withdrawn only to be folded: queue it again, grown. (One still
+    // being stamped a slice at a time goes on with its grown list.)
     if (sealed.writes !== undefined) this.queueWrites(sealed)
     return sealed
   }
@@ -407,6 +422,10 @@ export class FilePager implements Pager {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    // What is still being stamped is queued now: the commits asked for are what close waits for.
+    for (const sealed of this.sealedQueue) {
+      if (sealed.requested && sealed.writes === undefined && this.poison === undefined) this.queueOrFail(sealed)
+    }
     // Checkpoints already durable complete now, without waiting for their report (a message from
     // the Vfs's worker, behind whatever the event loop runs first: 1–4 ms of a close).
     for (const sealed of this.sealedQueue) {
@@ -420,16 +439,59 @@ export class FilePager implements Pager {
     await this.file.close()
   }
 
-  private requestCommit(sealed: SealedCheckpoint): Promise<PagerMeta> {
+  private requestCommit(sealed: SealedCheckpoint, incremental: boolean): Promise<PagerMeta> {
     if (this.closed) return Promise.reject(closedError())
     if (sealed.writes === undefined && this.sealedQueue.includes(sealed)) {
-      try {
-        this.queueWrites(sealed)
-      } catch (error) {
-        this.fail(error)
-      }
+      const stamping = sealed.requested
+      sealed.requested = true
+      if (!incremental) this.queueOrFail(sealed) // stamps what is left, now
+      else if (!stamping) this.stampThenQueue(sealed)
     }
     return sealed.durable
+  }
+
+  /**
+   * Stamps the sealed pages (header and checksum) `STAMP_SLICE_PAGES` at a time, letting the event
+   * loop turn between slices, then queues the writes (`CommitOptions.incremental`). Stamping is
+   * most of what a checkpoint costs this thread (~2.4 µs a page: the checksum of a page not touched
+   * in a while): at once, the 2,200 pages of a checkpoint sealed under 64 writers held every one of
+   * their commits ~5 ms (apps/bench scale, checkpoint latency). Sealed pages are read-only, so
+   * stamping them early changes nothing anyone reads; an entry that stopped being this
+   * checkpoint's (recycled after a fold) is skipped, and a fold starts the slices over its grown
+   * list. Pages left unstamped when the writes are laid out are stamped then (`checkpointSteps`).
+   */
+  private stampThenQueue(sealed: SealedCheckpoint): void {
+    const slice = (): void => {
+      // Queued already (by close), failed, or done with.
+      if (sealed.writes !== undefined || this.poison !== undefined || !this.sealedQueue.includes(sealed)) return
+      if (this.stampSome(sealed, STAMP_SLICE_PAGES)) setImmediate(slice)
+      else this.queueOrFail(sealed)
+    }
+    slice()
+  }
+
+  private queueOrFail(sealed: SealedCheckpoint): void {
+    try {
+      this.queueWrites(sealed)
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  /** Stamps up to `budget` of `sealed`'s pages from its cursor; true when some are left. */
+  private stampSome(sealed: SealedCheckpoint, budget: number): boolean {
+    const checkpointId = sealed.meta.checkpointId
+    const pages = sealed.pages
+    let at = sealed.stampCursor
+    for (let stamped = 0; at < pages.length && stamped < budget; at++) {
+      const entry = pages[at]!
+      if (entry.residency !== 'sealed' || entry.sealedIn !== checkpointId || entry.stampedFor === checkpointId) continue
+      encodePageHeader(entry.image, { pageId: entry.page.id, type: entry.page.type, writtenBy: checkpointId }, this.checksum)
+      entry.stampedFor = checkpointId
+      stamped++
+    }
+    sealed.stampCursor = at
+    return at < pages.length
   }
 
   /**

@@ -2,6 +2,7 @@ export { TinyDbError } from '@tinydb/vfs'
 export { FIRST_USER_PAGE_TYPE } from './pager.js'
 export type {
   CheckpointTarget,
+  CommitOptions,
   Page,
   PageAccounting,
   PageRetention,

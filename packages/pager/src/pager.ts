@@ -53,9 +53,21 @@ export interface PendingCheckpoint {
   /**
    * Writes the sealed pages, makes them durable, then switches the meta page and makes that durable.
    * Resolves with the new meta. If it rejects, the previous checkpoint is still the durable one, and
-   * the pager must not be checkpointed again (a failed fsync poisons: reopen to recover).
+   * the pager must not be checkpointed again (a failed fsync poisons: reopen to recover). Asking
+   * again (or through the handle of a seal folded into it) returns the same outcome.
    */
-  commit(): Promise<PagerMeta>
+  commit(options?: CommitOptions): Promise<PagerMeta>
+}
+
+export interface CommitOptions {
+  /**
+   * Lets the pager do the commit's work on the calling thread a slice at a time, between turns of
+   * the event loop, so that other work (the commits of writers still writing) runs in between; the
+   * checkpoint then reaches the disk only as the event loop turns. For a checkpoint sealed while
+   * writes go on. Default false: the work is done before `commit` returns. A later request without
+   * it, or `close`, finishes what is left at once. A pager may ignore it.
+   */
+  readonly incremental?: boolean
 }
 
 /** Where every page is, for the integrity check: with the pages reachable from the root these must

@@ -5,7 +5,7 @@ import { prng, yieldMicrotasks } from '../src/conformance-support.js'
 import { partitionProblems } from '../src/conformance-support.js'
 import { FilePager } from '../src/index.js'
 import type { PagerMeta, PendingCheckpoint } from '../src/index.js'
-import { churn, readTree } from './support/tree.js'
+import { addChildren, churn, readTree, retagAll } from './support/tree.js'
 import type { Children } from './support/tree.js'
 
 const PATH = '/db/data.tdb'
@@ -71,6 +71,45 @@ async function pipelinedScenario(vfs: SimVfs, pageSize: number): Promise<{ state
   committing.catch(() => undefined)
   churn(pager, root, children, random, () => ++tag) // after the second seal: must not reach the file
   return { states: [old, next, last], commits: [first, committing] }
+}
+
+/**
+ * A checkpoint too large to be stamped in one turn of the event loop (hundreds of pages), its
+ * commit asked for, and — before its stamping ends — more work and a second seal, which folds into
+ * it; then work after that seal.
+ */
+async function foldedWhileStampingScenario(vfs: SimVfs): Promise<{ states: Checkpointed[]; commits: Promise<PagerMeta>[] }> {
+  await vfs.mkdir('/db')
+  await vfs.syncDir('/')
+  // Without `verify`: its per-commit assertion costs more than the scenario, run once per crash point
+  // (the recovered store is opened with it).
+  const pager = await FilePager.open(vfs, PATH, { pageSize: 4096, cacheSize: 8 * 4096 })
+  const random = prng(515)
+  let tag = 0
+  const nextTag = (): number => ++tag
+  const children: Children = new Map()
+  let root = 0
+  addChildren(pager, children, 460, nextTag)
+  root = churn(pager, root, children, random, nextTag)
+  await pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 100 }).commit()
+  const old = { meta: pager.meta, children: new Map(children) }
+  retagAll(pager, children, nextTag) // every child copied: hundreds of pages to stamp
+  root = churn(pager, root, children, random, nextTag)
+  expect(pager.unsealedPages).toBeGreaterThan(300) // more than one turn's slice of stamping (256)
+  const first = pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 200 })
+  const firstDurable = first.commit({ incremental: true })
+  firstDurable.catch(() => undefined)
+  root = churn(pager, root, children, random, nextTag)
+  const second = pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 300 })
+  expect(second.checkpointId).toBe(first.checkpointId) // folded: the first was still being stamped
+  const folded = {
+    meta: { checkpointId: second.checkpointId, checkpointLsn: 300, rootPageId: root, pageCount: pager.accounting().pageCount },
+    children: new Map(children),
+  }
+  const secondDurable = second.commit({ incremental: true })
+  secondDurable.catch(() => undefined)
+  churn(pager, root, children, random, nextTag) // after the second seal: must not reach the file
+  return { states: [old, folded], commits: [firstDurable, secondDurable] }
 }
 
 /** Opens the crashed store and checks it holds exactly one of `states`; returns its index. */
@@ -174,6 +213,34 @@ describe('FilePager crash safety (SimVfs)', () => {
       }
     }
     for (const mode of MODES) for (const index of [0, 1, 2]) expect(outcomes.includes(`${mode}:${index}`)).toBe(true)
+  })
+
+  it('a crash at any I/O operation of a checkpoint folded into while it was being stamped leaves the old or the folded one', async () => {
+    const probe = new SimVfs({ seed: 1 })
+    const before = probe.operationCount
+    const base = await foldedWhileStampingScenario(probe)
+    const setup = probe.operationCount - before
+    await Promise.all(base.commits)
+    const total = probe.operationCount - before
+    expect(total - setup >= 5).toBe(true)
+    const outcomes: string[] = []
+    // Every crash point once, the crash modes taking turns: the scenario is a few hundred pages.
+    for (let n = 1; n <= total - setup + 1; n++) {
+      const mode = MODES[n % MODES.length]!
+      const seed = n * 41
+      const vfs = new SimVfs({ seed })
+      vfs.crashAtOperation(setup + n)
+      const { states, commits } = await foldedWhileStampingScenario(vfs).catch((error: unknown) => {
+        throw new Error(`the crash point fell inside the setup (op ${setup + n}): ${String(error)}`)
+      })
+      const settled = await Promise.all(commits.map((commit) => commit.then(() => 'ok', (e: unknown) => (SimCrashError.isInstance(e) ? 'crashed' : String(e)))))
+      expect(settled[0], `seed ${seed}`).toBe(settled[1]) // one checkpoint: both handles settle alike
+      vfs.crash({ mode })
+      const index = await recoverAndCheckAny(vfs, states, `${mode} crash at op ${n} (seed ${seed})`)
+      if (settled[0] === 'ok') expect(index, `seed ${seed}`).toBe(1)
+      outcomes.push(`${mode}:${index}`)
+    }
+    for (const index of [0, 1]) expect(outcomes.some((outcome) => outcome.endsWith(`:${index}`))).toBe(true)
   })
 
   it('survives a crash loop: work, checkpoint, crash at a random point, recover, repeat', async () => {

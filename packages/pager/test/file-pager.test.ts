@@ -148,6 +148,124 @@ describe('FilePager checkpoint writes', () => {
   })
 })
 
+describe('FilePager checkpoint stamping', () => {
+  /** `vfs`, with every sequence its files queue listed in `queued`, in order. */
+  function queueListing(vfs: Vfs): { vfs: Vfs; queued: QueuedDurable[] } {
+    const queued: QueuedDurable[] = []
+    const listing: Vfs = Object.assign(Object.create(vfs) as Vfs, {
+      async open(path: string, options?: OpenOptions): Promise<VfsFile> {
+        const file = await vfs.open(path, options)
+        return Object.assign(Object.create(file) as VfsFile, {
+          queueDurable(steps: readonly DurableStep[]): QueuedDurable {
+            const sequence = file.queueDurable(steps)
+            queued.push(sequence)
+            return sequence
+          },
+        })
+      },
+    })
+    return { vfs: listing, queued }
+  }
+
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+  it('incremental: queues a small checkpoint at once, and stamps a large one over several turns of the event loop first', async () => {
+    const sim = await freshVfs()
+    const { vfs, queued } = queueListing(sim)
+    const pager = await FilePager.open(vfs, PATH, { pageSize: 512, verify: true })
+    for (let tag = 1; tag <= 10; tag++) stamp(pager.allocate(USER).body, tag)
+    const small = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit({ incremental: true })
+    expect(queued.length).toBe(1)
+    await small
+    for (let tag = 11; tag <= 610; tag++) stamp(pager.allocate(USER).body, tag)
+    const large = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 2 }).commit({ incremental: true })
+    let turns = 0
+    while (queued.length === 1) {
+      await turn()
+      turns++
+    }
+    expect(turns).toBeGreaterThanOrEqual(1) // commits of the process could run in between
+    expect((await large).checkpointId).toBe(2)
+    await pager.close()
+    sim.crash({ mode: 'drop' })
+    const reopened = await FilePager.open(sim, PATH, { verify: true })
+    for (let id = 2; id < 612; id++) expect(describeBody(reopened.read(id).body)).toBe(`tag ${id - 1}`)
+    await reopened.close()
+  })
+
+  it('without incremental, a large checkpoint is queued at once; asking so during its slices finishes them at once', async () => {
+    const sim = await freshVfs()
+    const { vfs, queued } = queueListing(sim)
+    const pager = await FilePager.open(vfs, PATH, { pageSize: 512, verify: true })
+    for (let tag = 1; tag <= 600; tag++) stamp(pager.allocate(USER).body, tag)
+    await pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
+    expect(queued.length).toBe(1)
+    for (let tag = 601; tag <= 1200; tag++) stamp(pager.allocate(USER).body, tag)
+    const pending = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 2 })
+    const sliced = pending.commit({ incremental: true })
+    expect(queued.length).toBe(1)
+    const atOnce = pending.commit()
+    expect(queued.length).toBe(2)
+    expect((await sliced).checkpointId).toBe(2)
+    expect(await atOnce).toEqual(await sliced)
+    await turn() // a slice still scheduled finds the writes queued, and does nothing
+    expect(queued.length).toBe(2)
+    await pager.close()
+    sim.crash({ mode: 'drop' })
+    const reopened = await FilePager.open(sim, PATH, { verify: true })
+    for (let id = 2; id < 1202; id++) expect(describeBody(reopened.read(id).body)).toBe(`tag ${id - 1}`)
+    await reopened.close()
+  })
+
+  it('folds a seal made while the checkpoint before it is being stamped into it', async () => {
+    const sim = await freshVfs()
+    const pager = await FilePager.open(sim, PATH, { pageSize: 512, verify: true })
+    for (let tag = 1; tag <= 600; tag++) stamp(pager.allocate(USER).body, tag)
+    const first = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 })
+    const firstDurable = first.commit({ incremental: true })
+    // Before its stamping ends: ten of its pages replaced by copies (copy-on-write), five added.
+    const copies = new Map<number, number>()
+    for (let id = 3; id < 13; id++) {
+      pager.free(id)
+      const copy = pager.allocate(USER)
+      stamp(copy.body, 1000 + id)
+      copies.set(copy.id, 1000 + id)
+    }
+    for (let tag = 2000; tag < 2005; tag++) {
+      const added = pager.allocate(USER)
+      stamp(added.body, tag)
+      copies.set(added.id, tag)
+    }
+    const second = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 2 })
+    expect(second.checkpointId).toBe(first.checkpointId)
+    const [a, b] = await Promise.all([firstDurable, second.commit({ incremental: true })])
+    expect([a, b].map((meta) => [meta.checkpointId, meta.checkpointLsn])).toEqual([[1, 2], [1, 2]])
+    await pager.close()
+    sim.crash({ mode: 'drop' })
+    const reopened = await FilePager.open(sim, PATH, { verify: true })
+    // The replaced pages are free again (one of them holding the free list itself).
+    const { free, internal } = reopened.accounting()
+    expect([...free, ...internal.filter((id) => id > 1)].sort((x, y) => x - y)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    for (let id = 13; id < 602; id++) expect(describeBody(reopened.read(id).body)).toBe(`tag ${id - 1}`)
+    for (const [id, tag] of copies) expect(describeBody(reopened.read(id).body)).toBe(`tag ${tag}`)
+    await reopened.close()
+  })
+
+  it('close queues a checkpoint still being stamped, and waits for it', async () => {
+    const sim = await freshVfs()
+    const pager = await FilePager.open(sim, PATH, { pageSize: 512, verify: true })
+    for (let tag = 1; tag <= 600; tag++) stamp(pager.allocate(USER).body, tag)
+    const committing = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit({ incremental: true })
+    await pager.close()
+    expect((await committing).checkpointId).toBe(1)
+    sim.crash({ mode: 'drop' })
+    const reopened = await FilePager.open(sim, PATH, { verify: true })
+    expect(reopened.meta.checkpointId).toBe(1)
+    for (let id = 2; id < 602; id++) expect(describeBody(reopened.read(id).body)).toBe(`tag ${id - 1}`)
+    await reopened.close()
+  })
+})
+
 describe('FilePager page cache', () => {
   async function storeOf(pages: number, cacheSize: number, verify = false) {
     const vfs = await freshVfs()

@@ -19,7 +19,7 @@ export interface CheckpointParts {
  */
 export async function checkpoint(parts: CheckpointParts, appliedLsn: number, options: CheckpointOptions = {}): Promise<PagerMeta> {
   const pending = parts.pager.beginCheckpoint({ rootPageId: parts.tree.rootPageId, checkpointLsn: appliedLsn })
-  const meta = await pending.commit()
+  const meta = await pending.commit({ incremental: options.incremental === true })
   if (options.dropLog?.() !== false) await parts.wal.dropBefore(appliedLsn + 1)
   return meta
 }
@@ -31,4 +31,9 @@ export interface CheckpointOptions {
    * checkpoint drops them — which spares the close the segments' renames and a directory fsync.
    */
   readonly dropLog?: () => boolean
+  /**
+   * Lets the pager spread the commit's work over turns of the event loop (`CommitOptions`): for a
+   * checkpoint started while writes go on, whose commits then keep completing meanwhile. Default false.
+   */
+  readonly incremental?: boolean
 }

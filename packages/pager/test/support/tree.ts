@@ -88,6 +88,29 @@ export function churn(pager: Pager, rootPageId: number, children: Children, rand
   return writeRoot(pager, rootPageId, children)
 }
 
+/** Adds `count` children, each on a fresh page. */
+export function addChildren(pager: Pager, children: Children, count: number, nextTag: () => number): void {
+  for (let i = 0; i < count; i++) {
+    const tag = nextTag()
+    children.set(addChild(pager, tag), tag)
+  }
+}
+
+/** Gives every child a new tag: in place when writable, else on a fresh copy (the old page freed). */
+export function retagAll(pager: Pager, children: Children, nextTag: () => number): void {
+  for (const [id] of [...children]) {
+    const tag = nextTag()
+    if (pager.isWritable(id)) {
+      stamp(pager.read(id).body, tag)
+      children.set(id, tag)
+    } else {
+      pager.free(id)
+      children.delete(id)
+      children.set(addChild(pager, tag), tag)
+    }
+  }
+}
+
 function addChild(pager: Pager, tag: number): number {
   const page = pager.allocate(CHILD_TYPE)
   stamp(page.body, tag)
