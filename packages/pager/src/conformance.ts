@@ -401,6 +401,25 @@ export function pagerConformance(t: ConformanceTest, factory: PagerFactory): voi
       await pager.close()
     })
 
+    it('commit({ incremental: true }) commits what commit() would, also when a seal folds into it', async () => {
+      let pager = await factory.create({ pageSize: 512 })
+      const contents = new Map<number, number>()
+      for (let i = 1; i <= 1000; i++) contents.set(page(pager, i).id, i)
+      const root = [...contents.keys()][0]!
+      const first = pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 1 })
+      const firstDurable = first.commit({ incremental: true })
+      for (let i = 1001; i <= 1100; i++) contents.set(page(pager, i).id, i)
+      const second = pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 2 })
+      const [a, b] = await Promise.all([firstDurable, second.commit({ incremental: true })])
+      expect(b.checkpointLsn).toBe(2)
+      if (second.checkpointId === first.checkpointId) expect(a).toEqual(b) // folded
+      pager = await factory.reopen(pager)
+      expect(pager.meta).toEqual(b)
+      expect(contentProblems(pager, contents)).toEqual([])
+      expect(partitionProblems(pager, contents.keys())).toEqual([])
+      await pager.close()
+    })
+
     it('refuses work with CLOSED once closed', async () => {
       const pager = await factory.create({ pageSize: 512 })
       const id = page(pager, 1).id
