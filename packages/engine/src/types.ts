@@ -29,8 +29,9 @@ export interface OpenOptions {
   readonly walSegmentSize?: number
   /**
    * Where a commit's log write waits for the disk (`@tinydb/wal` README, "Commit writes"): 'auto'
-   * blocks the JavaScript thread for a lone writer's commit while the disk takes under 1 ms for it —
-   * faster than a thread-pool round trip — and uses the thread pool otherwise; 'inline' always
+   * blocks the JavaScript thread for a commit group of up to 64 KiB while the disk takes under 1 ms
+   * for it and nothing else in the process waits for the thread — faster than a thread-pool round
+   * trip — and uses the thread pool otherwise; 'inline' always
    * blocks (nothing else in the process runs during each device flush); 'thread-pool' never does.
    * Durability is the same in every mode. Default: 'auto' with the default `vfs`; 'thread-pool'
    * when `vfs` is given ('auto' measures time, which on a `SimVfs` would make runs unrepeatable).

@@ -20,10 +20,11 @@ export interface WalOptions {
   /** Largest payload `append` accepts, default 64 MiB (at most 1 GiB); larger is `TOO_LARGE`. */
   readonly maxRecordSize?: number
   /**
-   * How a commit group's write reaches the disk (see `CommitWrites`): 'auto' (default) writes a lone
-   * writer's groups on the JavaScript thread while the disk takes under 1 ms for them, else on the
-   * thread pool; 'inline' always blocks the thread for the write (and, with durability 'sync', the
-   * device flush); 'thread-pool' never does. Durability is the same either way.
+   * How a commit group's write reaches the disk (see `CommitWrites`): 'auto' (default) writes groups
+   * of up to 64 KiB on the JavaScript thread while the disk takes under 1 ms for them and nothing
+   * else in the process waits for the thread, else on the thread pool; 'inline' always blocks the
+   * thread for the write (and, with durability 'sync', the device flush); 'thread-pool' never does.
+   * Durability is the same either way.
    */
   readonly commitWrites?: CommitWrites
 }

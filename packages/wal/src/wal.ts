@@ -119,10 +119,11 @@ export class Wal {
   }
 
   /**
-   * Where a lone writer's commit groups go now, 'inline' or 'thread-pool', and the moving average of
-   * the measured write times behind that choice, in ms (see `WalOptions.commitWrites`).
+   * Where commit groups of up to `MAX_INLINE_GROUP_BYTES` go now, 'inline' or 'thread-pool' (while
+   * the process is not found busy), and the moving average of the measured write times behind that
+   * choice, in ms (see `WalOptions.commitWrites`).
    */
-  get commitWriteState(): { readonly lone: 'inline' | 'thread-pool'; readonly averageMs: number } {
+  get commitWriteState(): { readonly small: 'inline' | 'thread-pool'; readonly averageMs: number } {
     return this.commitWrites.state
   }
 
@@ -328,19 +329,19 @@ export class Wal {
         this.turnWatched = true
         setImmediate(this.loopTurned)
       }
-      this.commitWrites.observe(group.count, group.length, performance.now() - started)
+      this.commitWrites.observe(group.length, performance.now() - started)
       return undefined
     }
     return this.writer.write(group).then(() => {
       // Its completion came back through the event loop (on a real disk): the loop has turned.
       this.inlineSinceTurn = false
       this.commitWrites.loopTurned(performance.now())
-      if (!group.startsSegment) this.commitWrites.observe(group.count, group.length, performance.now() - started)
+      if (!group.startsSegment) this.commitWrites.observe(group.length, performance.now() - started)
     })
   }
 
   private wantsInline(group: CommitGroup): boolean {
-    return this.commitWrites.inline(group.count, group.length, performance.now()) && this.writer.canWriteSync(group)
+    return this.commitWrites.inline(group.length, performance.now()) && this.writer.canWriteSync(group)
   }
 
   /**

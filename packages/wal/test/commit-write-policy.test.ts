@@ -8,7 +8,8 @@ import {
   SHARE_THREAD_MS,
 } from '../src/commit-write-policy.js'
 
-const LONE = [1, 200] as const
+/** A lone writer's group: one record. */
+const LONE = [200] as const
 
 /** Feeds `count` lone-group samples of `ms` each, written as the policy decides. */
 function feed(policy: CommitWritePolicy, count: number, ms: number): void {
@@ -20,19 +21,18 @@ describe('CommitWritePolicy', () => {
     const inline = new CommitWritePolicy('inline')
     const pool = new CommitWritePolicy('thread-pool')
     for (const policy of [inline, pool]) feed(policy, 100, 50)
-    expect(inline.inline(64, 10 * MAX_INLINE_GROUP_BYTES, 1000)).toBe(true)
+    expect(inline.inline(10 * MAX_INLINE_GROUP_BYTES, 1000)).toBe(true)
     expect(inline.inline(...LONE, 0)).toBe(true)
     expect(pool.inline(...LONE, 0)).toBe(false)
-    expect(pool.state.lone).toBe('thread-pool')
+    expect(pool.state.small).toBe('thread-pool')
   })
 
-  it("'auto' writes a lone writer's groups inline, and concurrent or large groups on the thread pool", () => {
+  it("'auto' writes small groups inline, a lone writer's and concurrent writers' alike, and large ones on the thread pool", () => {
     const policy = new CommitWritePolicy('auto')
-    expect(policy.inline(1, 184, 0)).toBe(true)
-    expect(policy.inline(1, MAX_INLINE_GROUP_BYTES, 0)).toBe(true)
-    expect(policy.inline(1, MAX_INLINE_GROUP_BYTES + 1, 0)).toBe(false)
-    expect(policy.inline(2, 368, 0)).toBe(false)
-    expect(policy.inline(64, 64 * 184, 0)).toBe(false)
+    expect(policy.inline(184, 0)).toBe(true)
+    expect(policy.inline(64 * 184, 0)).toBe(true)
+    expect(policy.inline(MAX_INLINE_GROUP_BYTES, 0)).toBe(true)
+    expect(policy.inline(MAX_INLINE_GROUP_BYTES + 1, 0)).toBe(false)
   })
 
   it("'auto' shares the thread for a while after a busy loop iteration; idle iterations change nothing; 'inline' ignores both", () => {
@@ -43,7 +43,7 @@ describe('CommitWritePolicy', () => {
     expect(auto.inline(...LONE, 2000)).toBe(false)
     expect(auto.inline(...LONE, 2000 + SHARE_THREAD_MS - 0.01)).toBe(false)
     expect(auto.inline(...LONE, 2000 + SHARE_THREAD_MS)).toBe(true)
-    expect(auto.state.lone).toBe('inline') // a busy process says nothing about the disk
+    expect(auto.state.small).toBe('inline') // a busy process says nothing about the disk
     const inline = new CommitWritePolicy('inline')
     inline.observeLoopIteration(50, 0)
     expect(inline.inline(...LONE, 1)).toBe(true)
@@ -82,7 +82,7 @@ describe('CommitWritePolicy', () => {
   it("'auto' keeps a fast disk inline through occasional stalls", () => {
     const policy = new CommitWritePolicy('auto')
     for (let i = 0; i < 1000; i++) policy.observe(...LONE, i % 100 === 99 ? 8 : 0.1)
-    expect(policy.state.lone).toBe('inline')
+    expect(policy.state.small).toBe('inline')
     expect(policy.inline(...LONE, 0)).toBe(true)
   })
 
@@ -92,34 +92,34 @@ describe('CommitWritePolicy', () => {
     expect(policy.inline(...LONE, 0)).toBe(true) // seven samples are not yet enough to judge
     feed(policy, 1, 3)
     expect(policy.inline(...LONE, 0)).toBe(false)
-    expect(policy.state).toEqual({ lone: 'thread-pool', averageMs: 3 })
+    expect(policy.state).toEqual({ small: 'thread-pool', averageMs: 3 })
   })
 
   it("'auto' does not switch on a sustained average just under the limit", () => {
     const policy = new CommitWritePolicy('auto')
     feed(policy, 200, 0.99)
-    expect(policy.state.lone).toBe('inline')
+    expect(policy.state.small).toBe('inline')
     feed(policy, 200, 1.01)
-    expect(policy.state.lone).toBe('thread-pool')
+    expect(policy.state.small).toBe('thread-pool')
   })
 
   it("'auto' goes back inline when the thread pool's writes, an upper bound on the device's time, fall under the limit", () => {
     const policy = new CommitWritePolicy('auto')
     feed(policy, 8, 5)
-    expect(policy.state.lone).toBe('thread-pool')
+    expect(policy.state.small).toBe('thread-pool')
     // The slow period's average does not carry over: judged on 8 fresh samples.
     feed(policy, 7, 0.3)
-    expect(policy.state.lone).toBe('thread-pool')
+    expect(policy.state.small).toBe('thread-pool')
     feed(policy, 1, 0.3)
-    expect(policy.state.lone).toBe('inline')
+    expect(policy.state.small).toBe('inline')
   })
 
-  it("'auto' stays on the thread pool while the disk stays slow, and ignores samples of non-lone groups", () => {
+  it("'auto' stays on the thread pool while the disk stays slow, and ignores samples of large groups", () => {
     const policy = new CommitWritePolicy('auto')
     feed(policy, 8, 4)
     feed(policy, 1000, 2.5)
-    for (let i = 0; i < 100; i++) policy.observe(32, 32 * 184, 0.01) // concurrent groups say nothing
-    expect(policy.state.lone).toBe('thread-pool')
+    for (let i = 0; i < 100; i++) policy.observe(MAX_INLINE_GROUP_BYTES + 1, 0.01) // their time is transfer time
+    expect(policy.state.small).toBe('thread-pool')
     expect(policy.state.averageMs).toBeCloseTo(2.5, 6)
   })
 
@@ -127,10 +127,10 @@ describe('CommitWritePolicy', () => {
     const eight = new CommitWritePolicy('auto')
     feed(eight, 20, 0.1)
     eight.observe(...LONE, 8)
-    expect(eight.state.lone).toBe('inline')
+    expect(eight.state.small).toBe('inline')
     const twenty = new CommitWritePolicy('auto')
     feed(twenty, 20, 0.1)
     twenty.observe(...LONE, 20)
-    expect(twenty.state.lone).toBe('thread-pool')
+    expect(twenty.state.small).toBe('thread-pool')
   })
 })
