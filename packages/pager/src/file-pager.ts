@@ -58,6 +58,15 @@ const DEFAULT_CACHE_SIZE = 64 * 1024 * 1024
 const STAMP_SLICE_PAGES = 256
 
 /**
+ * How long after its commit was asked for a checkpoint may still be stamped a slice at a time:
+ * then the rest is stamped at once. Slices suit a thread that turns often (many small commits); a
+ * thread busy for long stretches between turns (a bulk load's large batches: a slice per batch)
+ * would otherwise start the writes late, while modified pages, and memory, pile up (1 M-key load of
+ * apps/bench scale: 62k → 39k puts/s, peak RSS 213 → 244 MB without this).
+ */
+const STAMP_SLICES_FOR_MS = 10
+
+/**
  * A sealed checkpoint that is not durable yet. Mutable only while it may still be folded into a
  * later seal (see `FilePager.beginCheckpoint`): until its writes have started.
  */
@@ -461,11 +470,12 @@ export class FilePager implements Pager {
    * list. Pages left unstamped when the writes are laid out are stamped then (`checkpointSteps`).
    */
   private stampThenQueue(sealed: SealedCheckpoint): void {
+    const slicesEnd = performance.now() + STAMP_SLICES_FOR_MS
     const slice = (): void => {
       // Queued already (by close), failed, or done with.
       if (sealed.writes !== undefined || this.poison !== undefined || !this.sealedQueue.includes(sealed)) return
-      if (this.stampSome(sealed, STAMP_SLICE_PAGES)) setImmediate(slice)
-      else this.queueOrFail(sealed)
+      if (performance.now() < slicesEnd && this.stampSome(sealed, STAMP_SLICE_PAGES)) setImmediate(slice)
+      else this.queueOrFail(sealed) // stamps what is left
     }
     slice()
   }

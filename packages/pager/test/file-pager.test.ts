@@ -217,6 +217,21 @@ describe('FilePager checkpoint stamping', () => {
     await reopened.close()
   })
 
+  it('incremental: stamps what is left at once when the thread took long to turn (a bulk load between slices)', async () => {
+    const sim = await freshVfs()
+    const { vfs, queued } = queueListing(sim)
+    const pager = await FilePager.open(vfs, PATH, { pageSize: 512 })
+    for (let tag = 1; tag <= 2000; tag++) stamp(pager.allocate(USER).body, tag) // several slices' worth
+    const committing = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit({ incremental: true })
+    expect(queued.length).toBe(0)
+    const busyUntil = performance.now() + 20 // longer than slices are given
+    while (performance.now() < busyUntil);
+    await turn()
+    expect(queued.length).toBe(1)
+    expect((await committing).checkpointId).toBe(1)
+    await pager.close()
+  })
+
   it('folds a seal made while the checkpoint before it is being stamped into it', async () => {
     const sim = await freshVfs()
     const pager = await FilePager.open(sim, PATH, { pageSize: 512, verify: true })
