@@ -67,15 +67,7 @@ export function churn(pager: Pager, rootPageId: number, children: Children, rand
       pager.free(id)
       children.delete(id)
     } else if (roll < 0.4) {
-      const tag = nextTag()
-      if (pager.isWritable(id)) {
-        stamp(pager.read(id).body, tag)
-        children.set(id, tag)
-      } else {
-        pager.free(id)
-        children.delete(id)
-        children.set(addChild(pager, tag), tag)
-      }
+      retag(pager, children, id, nextTag())
     }
   }
   const additions = 1 + Math.floor(random() * 20)
@@ -96,18 +88,20 @@ export function addChildren(pager: Pager, children: Children, count: number, nex
   }
 }
 
-/** Gives every child a new tag: in place when writable, else on a fresh copy (the old page freed). */
+/** Gives every child a new tag (see `retag`). */
 export function retagAll(pager: Pager, children: Children, nextTag: () => number): void {
-  for (const [id] of [...children]) {
-    const tag = nextTag()
-    if (pager.isWritable(id)) {
-      stamp(pager.read(id).body, tag)
-      children.set(id, tag)
-    } else {
-      pager.free(id)
-      children.delete(id)
-      children.set(addChild(pager, tag), tag)
-    }
+  for (const [id] of [...children]) retag(pager, children, id, nextTag())
+}
+
+/** Gives child `id` a new tag: in place when writable, else on a fresh copy (the old page freed). */
+function retag(pager: Pager, children: Children, id: number, tag: number): void {
+  if (pager.isWritable(id)) {
+    stamp(pager.read(id).body, tag)
+    children.set(id, tag)
+  } else {
+    pager.free(id)
+    children.delete(id)
+    children.set(addChild(pager, tag), tag)
   }
 }
 
