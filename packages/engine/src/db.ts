@@ -413,9 +413,9 @@ export class TinyDb implements Db {
   private sealCheckpoint(): void {
     const { pager, wal, tree } = this.parts
     // Sealed with other writes in flight (concurrent writers): their commits keep completing while
-    // the pager prepares its writes. A lone writer gains nothing by it — a bulk load turns the event
-    // loop once a batch, so the writes would start a batch later while modified pages piled up
-    // (10 M-key load of apps/bench scale: peak RSS 226 → 261 MB).
+    // the pager prepares its writes. A lone writer gains nothing by it: no other commit waits, and a
+    // bulk load turns the event loop once a batch, so the writes would only start later while
+    // modified pages pile up.
     const incremental = this.writesInFlight > 1
     const running = checkpoint({ pager, wal, tree }, this.appliedLsn, { dropLog: () => this.lifecycle === 'open', incremental }).then(
       () => undefined,
