@@ -6,18 +6,24 @@
  *    Node's thread pool: compare's floor), one write through an O_DSYNC handle (one trip: what the
  *    log does), and synchronous write + fdatasync on the main thread (no thread pool: SQLite's
  *    path, which blocks every other piece of JavaScript for the flush).
- * 2. TinyDB's W1 — 2,000 awaited puts — several times in one process: the first round pays for V8
- *    compiling the put path, the later ones show the steady state.
+ * 2. A store's W1 — 2,000 awaited puts — several times in one process: the first round pays for V8
+ *    compiling the put path, the later ones show the steady state. TinyDB by default; any store of
+ *    `compare` with `--store` or `--adapter`, so the same rounds can be set beside a peer's (a
+ *    native store's first round pays only for the harness's own JavaScript warming up).
  *
- *   node apps/bench/dist/commit-path/main.js [--puts 2000] [--rounds 3] [--dir DIR]
+ *   node apps/bench/dist/commit-path/main.js [--puts 2000] [--rounds 3] [--store NAME | --adapter MODULE]
+ *     [--skip-raw] [--dir DIR]
+ *
+ * `--skip-raw` leaves out part 1, so the first round runs in a process that has done nothing else:
+ * what compare's W1 measures.
  */
 import * as fs from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { open } from '@tinydb/engine'
 import { NodeVfs } from '@tinydb/vfs'
+import { adapterFor } from '../compare/built-in.js'
 import { FLOOR_RECORD_SIZE } from '../compare/floor.js'
 import { keyOf, valueOf } from '../compare/keys.js'
 import { percentile } from '../compare/workloads.js'
@@ -28,35 +34,55 @@ const vfs = new NodeVfs()
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { puts: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, dir: { type: 'string' } },
+    options: {
+      puts: { type: 'string', default: '2000' },
+      rounds: { type: 'string', default: '3' },
+      store: { type: 'string' },
+      adapter: { type: 'string' },
+      'skip-raw': { type: 'boolean', default: false },
+      dir: { type: 'string' },
+    },
   })
-  const puts = Number(values.puts)
-  const rounds = Number(values.rounds)
+  const puts = positiveInteger('--puts', values.puts)
+  const rounds = positiveInteger('--rounds', values.rounds)
+  const adapter = await adapterFor(values.adapter === undefined ? (values.store ?? 'tinydb') : undefined, values.adapter)
   const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'tinydb-commit-path-')))
   try {
     console.log(`commit path: ${puts} awaited commits per line, Node ${process.version}`)
     console.log('| line | ops/s | p50 ms | p99 ms | p99.9 ms |')
     console.log('|---|---:|---:|---:|---:|')
-    for (let round = 1; round <= 2; round++) {
-      printLine(`raw: async write + fdatasync (round ${round})`, await timed(puts, await floorAppend(join(dir, 'two'), false)))
-      printLine(`raw: one O_DSYNC write (round ${round})`, await timed(puts, await floorAppend(join(dir, 'dsync'), true)))
-      printLine(`raw: sync write + fdatasync on the main thread (round ${round})`, await timed(puts, await synchronousAppend(join(dir, 'sync'))))
+    if (values['skip-raw'] !== true) {
+      for (let round = 1; round <= 2; round++) {
+        printLine(`raw: async write + fdatasync (round ${round})`, await timed(puts, await floorAppend(join(dir, 'two'), false)))
+        printLine(`raw: one O_DSYNC write (round ${round})`, await timed(puts, await floorAppend(join(dir, 'dsync'), true)))
+        printLine(`raw: sync write + fdatasync on the main thread (round ${round})`, await timed(puts, await synchronousAppend(join(dir, 'sync'))))
+      }
     }
-    const db = await open(join(dir, 'store'))
+    // An adapter is given an empty directory the harness owns (see compare/adapter.ts).
+    const storeDir = await mkdtemp(join(dir, 'store-'))
+    const store = await adapter.open(storeDir)
     try {
       let index = 0
       for (let round = 1; round <= rounds; round++) {
-        printLine(`tinydb W1, round ${round} in one process`, await timed(puts, async () => {
-          await db.put(keyOf(index), valueOf(index))
+        printLine(`${adapter.name} W1, round ${round} in one process`, await timed(puts, async () => {
+          await store.put(keyOf(index), valueOf(index))
           index++
         }))
       }
     } finally {
-      await db.close()
+      await store.close()
+      await rm(storeDir, { recursive: true, force: true })
     }
+    console.log(`\n${adapter.name}: ${adapter.describe}`)
   } finally {
     if (values.dir === undefined) await rm(dir, { recursive: true, force: true })
   }
+}
+
+function positiveInteger(option: string, text: string): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${option} expects a positive integer, got ${text}`)
+  return value
 }
 
 /** Latencies of `count` awaited calls of `commit`, after which `commit.close` (if any) runs. */

@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// Runs the built program, as `pnpm bench:commit-path` does. It proves the plumbing — which lines
+// are printed for which store — never a timing.
+const MAIN = fileURLToPath(new URL('../dist/commit-path/main.js', import.meta.url))
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tinydb-commit-path-test-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+function commitPath(args: readonly string[]): { status: number | null; output: string } {
+  const child = spawnSync(process.execPath, [MAIN, '--puts', '20', '--dir', dir, ...args], { encoding: 'utf8', cwd: dir })
+  return { status: child.status, output: `${child.stdout}${child.stderr}` }
+}
+
+const row = /^\| (.+) \| [\d,]+ \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \|$/
+
+function rowNames(output: string): string[] {
+  return output.split('\n').flatMap((line) => row.exec(line)?.slice(1, 2) ?? [])
+}
+
+describe('commit-path', () => {
+  it('prints the raw write loops, then TinyDB\'s rounds in one process', () => {
+    const { status, output } = commitPath(['--rounds', '2'])
+    expect(status, output).toBe(0)
+    const names = rowNames(output)
+    expect(names).toHaveLength(6 + 2)
+    expect(names.slice(0, 3)).toEqual(['raw: async write + fdatasync (round 1)', 'raw: one O_DSYNC write (round 1)', 'raw: sync write + fdatasync on the main thread (round 1)'])
+    expect(names.slice(6)).toEqual(['tinydb W1, round 1 in one process', 'tinydb W1, round 2 in one process'])
+  })
+
+  it('runs a peer of compare instead, and only its rounds with --skip-raw', () => {
+    const { status, output } = commitPath(['--store', 'sqlite', '--rounds', '2', '--skip-raw'])
+    expect(status, output).toBe(0)
+    expect(rowNames(output)).toEqual(['sqlite W1, round 1 in one process', 'sqlite W1, round 2 in one process'])
+    expect(output).toContain('sqlite: better-sqlite3')
+  })
+
+  it('refuses an unknown store and a round count that is not a positive integer', () => {
+    expect(commitPath(['--store', 'nope']).output).toContain('unknown store nope')
+    const zero = commitPath(['--rounds', '0', '--skip-raw'])
+    expect(zero.status).not.toBe(0)
+    expect(zero.output).toContain('--rounds expects a positive integer, got 0')
+  })
+})
