@@ -28,6 +28,7 @@ import { FLOOR_RECORD_SIZE } from '../compare/floor.js'
 import { keyOf, valueOf } from '../compare/keys.js'
 import { percentile } from '../compare/workloads.js'
 import { FloorFile } from '../floor.js'
+import { positiveInteger } from '../integer-option.js'
 
 const CAPACITY = 8 * 1024 * 1024
 const vfs = new NodeVfs()
@@ -77,12 +78,6 @@ async function main(): Promise<void> {
   } finally {
     if (values.dir === undefined) await rm(dir, { recursive: true, force: true })
   }
-}
-
-function positiveInteger(option: string, text: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${option} expects a positive integer, got ${text}`)
-  return value
 }
 
 /** Latencies of `count` awaited calls of `commit`, after which `commit.close` (if any) runs. */

@@ -12,6 +12,7 @@ import { FLOOR_RECORD_SIZE } from './floor.js'
 import { formatTable, medianFigures } from './summary.js'
 import type { WorkerResult } from './worker.js'
 import { FULL_COUNTS, QUICK_COUNTS } from './workloads.js'
+import { positiveInteger } from '../integer-option.js'
 
 const USAGE = `usage: node dist/compare/main.js [options]       (root: pnpm bench:compare [-- options])
   --runs N          runs per store; the table shows the median (default 3)
@@ -39,8 +40,7 @@ if (values.help === true) {
   console.log(USAGE)
   process.exit(0)
 }
-const runs = Number(values.runs)
-if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a positive integer, got ${values.runs}`)
+const runs = positiveInteger('--runs', values.runs)
 
 interface Job {
   readonly label: string

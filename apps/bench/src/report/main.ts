@@ -15,6 +15,7 @@ import type { WorkerResult } from '../compare/worker.js'
 import { FULL_COUNTS, QUICK_COUNTS } from '../compare/workloads.js'
 import { FLOOR, parseReport, REPORT_FORMAT, REPORT_VERSION, type BenchReport, type SweepPoint } from './results.js'
 import type { SweepResult } from './sweep-worker.js'
+import { positiveInteger } from '../integer-option.js'
 import { writeReport } from './write.js'
 
 const USAGE = `usage: node dist/report/main.js --report DIR [options]     (root: pnpm bench --report DIR [options])
@@ -148,10 +149,4 @@ function run(label: string, args: readonly string[], stdout: 'inherit' | 'pipe')
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', stdout, stdout === 'pipe' ? 'pipe' : 'inherit'] })
   if (child.status !== 0) throw new Error(`${label} failed (exit ${String(child.status ?? child.signal)})${stdout === 'pipe' ? `:\n${child.stderr}${child.stdout}` : ''}`)
   return child.stdout ?? ''
-}
-
-function positiveInteger(option: string, text: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${option} expects a positive integer, got ${text}`)
-  return value
 }

@@ -14,6 +14,7 @@ import { LATENCY_VARIANTS, measureLatency, type LatencyFigures } from './checkpo
 import { load, randomGets, RssMeter, type GetPhase, type LoadPhase } from './load.js'
 import { bestGetsPerSec, measureMissFloor, type MissFloor } from './miss-floor.js'
 import { median } from '../compare/summary.js'
+import { nonNegativeInteger, positiveInteger } from '../integer-option.js'
 
 const USAGE = `usage: node dist/scale/main.js [options]
   --keys N            keys to load (default 1000000; the issue's goal is 10000000)
@@ -46,17 +47,12 @@ if (values.help === true) {
   console.log(USAGE)
   process.exit(0)
 }
-const positive = (name: string, text: string, allowZero = false): number => {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new Error(`--${name} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got ${text}`)
-  return value
-}
-const keys = positive('keys', values.keys)
-const batchSize = positive('batch', values.batch)
-const gets = positive('gets', values.gets)
-const passes = positive('passes', values.passes)
-const latencyRuns = positive('latency-runs', values['latency-runs'], true)
-const latencyCounts = { preload: positive('latency-keys', values['latency-keys']), puts: positive('latency-puts', values['latency-puts']), writers: 64 }
+const keys = positiveInteger('--keys', values.keys)
+const batchSize = positiveInteger('--batch', values.batch)
+const gets = positiveInteger('--gets', values.gets)
+const passes = positiveInteger('--passes', values.passes)
+const latencyRuns = nonNegativeInteger('--latency-runs', values['latency-runs'])
+const latencyCounts = { preload: positiveInteger('--latency-keys', values['latency-keys']), puts: positiveInteger('--latency-puts', values['latency-puts']), writers: 64 }
 const SMALL = Math.min(100_000, keys)
 const GET_SEED = 0x5eed
 const MiB = 2 ** 20
