@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   })
   const puts = positiveInteger('--puts', values.puts)
   const rounds = positiveInteger('--rounds', values.rounds)
-  const adapter = await adapterFor(values.adapter === undefined ? (values.store ?? 'tinydb') : undefined, values.adapter)
+  const adapter = await adapterFor(values.store ?? 'tinydb', values.adapter)
   const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'tinydb-commit-path-')))
   try {
     console.log(`commit path: ${puts} awaited commits per line, Node ${process.version}`)

@@ -13,9 +13,9 @@ import { FLOOR_RECORD_SIZE } from '../compare/floor.js'
 import { median } from '../compare/summary.js'
 import type { WorkerResult } from '../compare/worker.js'
 import { FULL_COUNTS, QUICK_COUNTS } from '../compare/workloads.js'
+import { positiveInteger } from '../integer-option.js'
 import { FLOOR, parseReport, REPORT_FORMAT, REPORT_VERSION, type BenchReport, type SweepPoint } from './results.js'
 import type { SweepResult } from './sweep-worker.js'
-import { positiveInteger } from '../integer-option.js'
 import { writeReport } from './write.js'
 
 const USAGE = `usage: node dist/report/main.js --report DIR [options]     (root: pnpm bench --report DIR [options])
