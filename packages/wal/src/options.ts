@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { TinyDbError } from '@tinydb/vfs'
 import { COMMIT_WRITES, type CommitWrites } from './commit-write-policy.js'
 import { MAX_FRAME_PAYLOAD } from './frame-format.js'
@@ -27,6 +28,14 @@ export interface WalOptions {
    * Durability is the same either way.
    */
   readonly commitWrites?: CommitWrites
+  /**
+   * The clock 'auto' reads to time commit writes and event-loop turns: monotonic milliseconds,
+   * default `performance.now`. Only those decisions read it, never durability or order. A
+   * simulation passes its own so that where each group is written depends on the seed alone, as
+   * SQLite's VFS supplies `xCurrentTime` and LevelDB's `Env` supplies `NowMicros`. It is called
+   * with no receiver: pass `performance.now.bind(performance)`, not `performance.now`.
+   */
+  readonly clock?: () => number
 }
 
 export interface ResolvedWalOptions {
@@ -34,6 +43,7 @@ export interface ResolvedWalOptions {
   readonly durability: 'sync' | 'none'
   readonly maxRecordSize: number
   readonly commitWrites: CommitWrites
+  readonly clock: () => number
 }
 
 const MiB = 1024 * 1024
@@ -53,7 +63,24 @@ export function resolveWalOptions(options: WalOptions | undefined): ResolvedWalO
   if (!COMMIT_WRITES.includes(commitWrites)) {
     throw new TinyDbError('INVALID_ARGUMENT', `commitWrites must be one of ${COMMIT_WRITES.map((mode) => `'${mode}'`).join(', ')}, got ${String(commitWrites)}`)
   }
-  return { segmentSize, durability, maxRecordSize, commitWrites }
+  const clock = options?.clock ?? performanceClock
+  checkClock(clock)
+  return { segmentSize, durability, maxRecordSize, commitWrites, clock }
+}
+
+const performanceClock = (): number => performance.now()
+
+/** A clock that cannot be read fails at open, not at some later commit that would be rejected for it. */
+function checkClock(clock: unknown): asserts clock is () => number {
+  let reading: unknown
+  try {
+    reading = typeof clock === 'function' ? (clock as () => unknown)() : undefined
+  } catch (error) {
+    throw new TinyDbError('INVALID_ARGUMENT', `clock threw when read (pass a bound function, e.g. performance.now.bind(performance)): ${String(error)}`)
+  }
+  if (typeof reading !== 'number' || !Number.isFinite(reading)) {
+    throw new TinyDbError('INVALID_ARGUMENT', `clock must be a function returning finite milliseconds, got ${typeof clock === 'function' ? `a reading of ${String(reading)}` : typeof clock}`)
+  }
 }
 
 function integerOption(value: number | undefined, fallback: number, name: string, min: number, max: number): number {

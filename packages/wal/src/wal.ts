@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto'
-import { performance } from 'node:perf_hooks'
 import { TinyDbError, type Vfs } from '@tinydb/vfs'
 import { writeCleanEnd } from './clean-end.js'
 import { CommitGroup } from './commit-group.js'
@@ -39,7 +38,7 @@ export class Wal {
   private readonly loopTurned = (): void => {
     this.turnWatched = false
     this.inlineSinceTurn = false
-    this.commitWrites.loopTurned(performance.now())
+    this.commitWrites.loopTurned(this.options.clock())
   }
   private nextLsnValue: number
   private durableLsn: number
@@ -312,14 +311,14 @@ export class Wal {
    * thread pool when others were waiting.
    */
   private writeGroup(group: CommitGroup): Promise<void> | undefined {
-    if (this.inlineSinceTurn && this.wantsInline(group) && this.commitWrites.turnDue(performance.now())) {
+    if (this.inlineSinceTurn && this.wantsInline(group) && this.commitWrites.turnDue(this.options.clock())) {
       return this.nextLoopIteration().then(() => this.writeGroupNow(group))
     }
     return this.writeGroupNow(group)
   }
 
   private writeGroupNow(group: CommitGroup): Promise<void> | undefined {
-    const started = performance.now()
+    const started = this.options.clock()
     if (this.wantsInline(group)) {
       this.writer.writeSync(group)
       // A writer that lets the loop turn by itself between commits (a request handler, a loop with
@@ -329,19 +328,19 @@ export class Wal {
         this.turnWatched = true
         setImmediate(this.loopTurned)
       }
-      this.commitWrites.observe(group.length, performance.now() - started)
+      this.commitWrites.observe(group.length, this.options.clock() - started)
       return undefined
     }
     return this.writer.write(group).then(() => {
       // Its completion came back through the event loop (on a real disk): the loop has turned.
       this.inlineSinceTurn = false
-      this.commitWrites.loopTurned(performance.now())
-      if (!group.startsSegment) this.commitWrites.observe(group.length, performance.now() - started)
+      this.commitWrites.loopTurned(this.options.clock())
+      if (!group.startsSegment) this.commitWrites.observe(group.length, this.options.clock() - started)
     })
   }
 
   private wantsInline(group: CommitGroup): boolean {
-    return this.commitWrites.inline(group.length, performance.now()) && this.writer.canWriteSync(group)
+    return this.commitWrites.inline(group.length, this.options.clock()) && this.writer.canWriteSync(group)
   }
 
   /**
@@ -352,9 +351,9 @@ export class Wal {
   private nextLoopIteration(): Promise<void> {
     return new Promise<void>((resolve) => {
       setImmediate(() => {
-        const from = performance.now()
+        const from = this.options.clock()
         setImmediate(() => {
-          const now = performance.now()
+          const now = this.options.clock()
           this.inlineSinceTurn = false
           this.commitWrites.observeLoopIteration(now - from, now)
           resolve()

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { BUSY_LOOP_ITERATION_MS, INLINE_STRETCH_MS, Wal, type CommitWrites } from '../src/index.js'
 import { segmentPath } from '../src/segment-directory.js'
 import { FIRST_SEGMENT_SIZE } from '../src/segment-sizes.js'
+import { ManualClock } from './support/clocks.js'
 import { collect, payloadFor } from './support/fixtures.js'
 
 const DIR = '/db/wal'
@@ -38,7 +39,8 @@ describe('commit writes: where each group is written', () => {
   for (const [mode, loneInline, concurrentInline] of cases) {
     it(`'${mode}': lone groups ${loneInline ? 'inline' : 'on the thread pool'}, concurrent ones ${concurrentInline ? 'inline' : 'on the thread pool'}`, async () => {
       const { vfs, writes } = observedDisk(31)
-      const wal = await Wal.open(vfs, DIR, { commitWrites: mode })
+      // Time stands still: however slowly this machine runs the test, 'auto' sees instant writes and idle turns.
+      const wal = await Wal.open(vfs, DIR, { commitWrites: mode, clock: new ManualClock().read })
       await lone(wal, 5)
       // The first group starts the segment: that path is asynchronous in every mode.
       expect(writes.map((write) => write.blocking)).toEqual([false, loneInline, loneInline, loneInline, loneInline])
@@ -54,17 +56,16 @@ describe('commit writes: where each group is written', () => {
   }
 
   it("'auto' moves a lone writer to the thread pool when inline writes take over 1 ms", async () => {
-    // Every blocking write spins 2 ms inside writeSync: the measured time is at least that.
+    // Every blocking write takes 2 ms of the log's clock inside writeSync.
+    const clock = new ManualClock()
     const { vfs, writes } = observedDisk(32, (event) => {
-      if (!event.blocking) return
-      const until = performance.now() + 2
-      while (performance.now() < until);
+      if (event.blocking) clock.advance(2)
     })
-    const wal = await Wal.open(vfs, DIR)
+    const wal = await Wal.open(vfs, DIR, { clock: clock.read })
     await lone(wal, 1 + 8) // the segment's first group, then the 8 samples the policy judges on
     expect(writes.map((write) => write.blocking)).toEqual([false, ...Array<boolean>(8).fill(true)])
     expect(wal.commitWriteState.small).toBe('thread-pool')
-    expect(wal.commitWriteState.averageMs).toBeGreaterThanOrEqual(2)
+    expect(wal.commitWriteState.averageMs).toBe(2)
     writes.length = 0
     await lone(wal, 3)
     expect(writes.map((write) => write.blocking)).toEqual([false, false, false])
@@ -72,16 +73,16 @@ describe('commit writes: where each group is written', () => {
   })
 
   it("'auto' lets the event loop turn between a lone writer's inline commits, and leaves the thread to others who need it", async () => {
+    const clock = new ManualClock()
     const { vfs, writes } = observedDisk(40)
-    const wal = await Wal.open(vfs, DIR)
+    const wal = await Wal.open(vfs, DIR, { clock: clock.read })
     await lone(wal, 1) // starts the segment
     writes.length = 0
     // Other work of the process: a callback that keeps the thread far longer than a busy iteration.
     let othersRan = 0
     let othersRunning = true
     const others = (): void => {
-      const until = performance.now() + 10 * BUSY_LOOP_ITERATION_MS
-      while (performance.now() < until);
+      clock.advance(10 * BUSY_LOOP_ITERATION_MS)
       othersRan++
       if (othersRunning) setImmediate(others)
     }
@@ -90,8 +91,7 @@ describe('commit writes: where each group is written', () => {
     // Awaited back to back, with no turn of their own: once INLINE_STRETCH_MS has passed since the
     // loop last turned, the log lets it turn before the next inline commit, finds the others'
     // iteration busy, and writes on the thread pool from then on.
-    const stretchEnds = performance.now() + INLINE_STRETCH_MS
-    while (performance.now() < stretchEnds);
+    clock.advance(INLINE_STRETCH_MS)
     for (let i = 0; i < 2; i++) await wal.append(payloadFor(wal.nextLsn, 100))
     othersRunning = false
     expect(othersRan).toBeGreaterThan(0)
@@ -103,6 +103,23 @@ describe('commit writes: where each group is written', () => {
   it('rejects invalid modes with INVALID_ARGUMENT', async () => {
     const error = await Wal.open(new SimVfs(), DIR, { commitWrites: 'sometimes' as CommitWrites }).catch((caught: unknown) => caught)
     expect(TinyDbError.isInstance(error) && error.code).toBe('INVALID_ARGUMENT')
+  })
+
+  it('rejects a clock it cannot read with INVALID_ARGUMENT at open, and creates nothing', async () => {
+    const vfs = new SimVfs()
+    const unbound: () => number = performance.now // called with no receiver, it throws
+    for (const [clock, says] of [
+      [unbound, 'bound function'],
+      [() => Number.NaN, 'a reading of NaN'],
+      [42 as unknown as () => number, 'got number'],
+    ] as const) {
+      const error = await Wal.open(vfs, DIR, { clock }).catch((caught: unknown) => caught)
+      expect(TinyDbError.isInstance(error) && [error.code, error.message.includes(says)]).toEqual(['INVALID_ARGUMENT', true])
+    }
+    expect(await vfs.exists(DIR)).toBe(false)
+    const wal = await Wal.open(vfs, DIR, { clock: performance.now.bind(performance) })
+    expect(await wal.append(payloadFor(1, 10))).toBe(1)
+    await wal.close()
   })
 })
 

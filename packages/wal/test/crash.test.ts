@@ -1,6 +1,7 @@
 import { ObservedVfs, SimCrashError, SimVfs, type CrashMode } from '@tinydb/vfs'
 import { describe, expect, it } from 'vitest'
 import { Wal, type CommitWrites, type WalOptions } from '../src/index.js'
+import { seededClock } from './support/clocks.js'
 import { collect, sameBytes, seededRandom } from './support/fixtures.js'
 
 const DIR = '/db/wal'
@@ -22,12 +23,16 @@ class Workload {
   asyncWrites = 0
   private wal: Wal | undefined
   private readonly observed: ObservedVfs
+  private readonly options: WalOptions
 
   constructor(
     private readonly vfs: SimVfs,
     private readonly seed: number,
-    private readonly options: { readonly segmentSize: number; readonly commitWrites: CommitWrites },
+    options: { readonly segmentSize: number; readonly commitWrites: CommitWrites },
   ) {
+    // A clock of its own, read in the same order in every run of this seed: 'auto' chooses alike in
+    // the run that counts operations and in each run that crashes at one, on any machine.
+    this.options = { ...options, clock: seededClock(seed) }
     this.observed = new ObservedVfs(vfs, (event) => {
       if (event.op !== 'write' || !event.dsync) return
       if (event.blocking) this.blockingWrites++
@@ -135,8 +140,14 @@ describe('crash at every operation', () => {
       const dry = new SimVfs({ seed })
       const total = new Workload(dry, seed, options)
       expect(await total.run()).toBe(false)
+      const workloadOperations = dry.operationCount
       await verify(dry, total, `seed ${seed}, no crash`, options)
       console.log(`commit groups: ${total.blockingWrites} written inline, ${total.asyncWrites} on the thread pool`)
+      // The crash runs below replay this one up to their crash point: same operations, same choices.
+      const again = new SimVfs({ seed })
+      const replay = new Workload(again, seed, options)
+      expect(await replay.run()).toBe(false)
+      expect([again.operationCount, replay.blockingWrites, replay.asyncWrites]).toEqual([workloadOperations, total.blockingWrites, total.asyncWrites])
       // The workload exercises the write path it names ('auto' both: lone appends inline, bursts not).
       if (segmentSize > 1024 && commitWrites !== 'thread-pool') expect(total.blockingWrites).toBeGreaterThan(0)
       if (commitWrites === 'thread-pool') expect(total.blockingWrites).toBe(0)
