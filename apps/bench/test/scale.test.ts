@@ -42,4 +42,19 @@ describe('scale', () => {
     // The store directories are gone: the command cleans up after itself.
     expect((await import('node:fs')).readdirSync(dir).filter((name) => name.startsWith('tinydb-scale-'))).toEqual([])
   })
+
+  it('runs with the cacheSize it is given, and bounds RSS by that', async () => {
+    const json = join(dir, 'scale-cache.json')
+    const args = ['--keys', '2000', '--batch', '500', '--gets', '200', '--latency-runs', '0', '--cache-size', '1']
+    const child = spawnSync(process.execPath, [MAIN, ...args, '--dir', dir, '--json', json], { encoding: 'utf8', cwd: dir })
+    const output = `${child.stdout}${child.stderr}`
+    expect(child.status, output).toBe(0)
+    const report = JSON.parse(await readFile(json, 'utf8')) as { options: { cacheSize: number; cacheSizeDefault: boolean } }
+    expect(report.options).toMatchObject({ cacheSize: 2 ** 20, cacheSizeDefault: false })
+    expect(output).toContain('| 2,000 keys, batches of 500, cacheSize 1 MiB | figure | goal |')
+    expect(output).toMatch(/\| peak RSS: MB \(process maxRSS\) \| [\d,]+ \| ≤ 65 [✓✗] \|/)
+    const refused = spawnSync(process.execPath, [MAIN, '--cache-size', '0', '--dir', dir], { encoding: 'utf8', cwd: dir })
+    expect(refused.status).not.toBe(0)
+    expect(refused.stderr).toContain('--cache-size expects a positive integer, got 0')
+  })
 })

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { Db } from '@tinydb/engine'
-import { keyOf, randomIndexes, valueOf } from '../compare/keys.js'
+import { KEY_SIZE, keyOf, randomIndexes, valueOf } from '../compare/keys.js'
 
 /** Peak resident set size seen by `sample()`, and the process's own high-water mark. */
 export class RssMeter {
@@ -71,10 +71,8 @@ export interface GetPhase {
  */
 export function randomGets(db: Db, keys: number, count: number, passes: number, seed: number, rss: RssMeter): GetPhase {
   const warmUp = Math.ceil(count / 10)
-  const order = randomIndexes(warmUp + passes * count, keys, seed)
-  const packed = Buffer.allocUnsafe(order.length * 16)
-  for (let i = 0; i < order.length; i++) keyOf(order[i]!).copy(packed, i * 16)
-  const keyAt = (i: number): Uint8Array => packed.subarray(i * 16, i * 16 + 16)
+  const reads = warmUp + passes * count
+  const keyAt = packedRandomKeys(reads, keys, seed)
   const before = db.stats().cache
   for (let i = 0; i < warmUp; i++) db.getSync(keyAt(i))
   const passOpsPerSec: number[] = []
@@ -95,6 +93,17 @@ export function randomGets(db: Db, keys: number, count: number, passes: number, 
     opsPerSec: Math.max(...passOpsPerSec),
     passOpsPerSec,
     cacheHitRatio: hits / Math.max(1, hits + misses),
-    pageReadsPerGet: misses / order.length,
+    pageReadsPerGet: misses / reads,
   }
+}
+
+/**
+ * The keys of `count` random indexes below `keys` (seeded), made up front and packed in one buffer,
+ * so that a timed loop of reads does the store's work only: `keyAt(i)` is a view of the i-th key.
+ */
+export function packedRandomKeys(count: number, keys: number, seed: number): (i: number) => Uint8Array {
+  const order = randomIndexes(count, keys, seed)
+  const packed = Buffer.allocUnsafe(order.length * KEY_SIZE)
+  for (let i = 0; i < order.length; i++) keyOf(order[i]!).copy(packed, i * KEY_SIZE)
+  return (i) => packed.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE)
 }
