@@ -191,7 +191,7 @@ export class FilePager implements Pager {
     if (this.verify && entry.residency === 'clean' && !checksumMatches(entry.image, this.checksum)) {
       throw corruption(this.site(pageId), 'the cached page changed in memory (written through a read-only page?)')
     }
-    return entry.page
+    return entry
   }
 
   allocate(type: number): Page {
@@ -204,7 +204,7 @@ export class FilePager implements Pager {
     entry.generation = this.retentions.currentGeneration
     this.cache.addPinned(entry)
     this.writable.set(id, entry)
-    return entry.page
+    return entry
   }
 
   isWritable(pageId: number): boolean {
@@ -328,7 +328,7 @@ export class FilePager implements Pager {
       this.freeListPages.delete(id)
       this.freePages.add(id)
     }
-    const kept = sealed.pages.filter((entry) => this.cache.peek(entry.page.id) === entry)
+    const kept = sealed.pages.filter((entry) => this.cache.peek(entry.id) === entry)
     const earlier = this.sealedQueue.slice(0, -1)
     const plan = this.planSeal(sealed.releasedAtCommit, sealed.releasedChain, earlier)
     sealed.pages = this.sealWritable(checkpointId, kept)
@@ -496,7 +496,7 @@ export class FilePager implements Pager {
     for (let stamped = 0; at < pages.length && stamped < budget; at++) {
       const entry = pages[at]!
       if (entry.residency !== 'sealed' || entry.sealedIn !== checkpointId || entry.stampedFor === checkpointId) continue
-      encodePageHeader(entry.image, { pageId: entry.page.id, type: entry.page.type, writtenBy: checkpointId }, this.checksum)
+      encodePageHeader(entry.image, { pageId: entry.id, type: entry.type, writtenBy: checkpointId }, this.checksum)
       entry.stampedFor = checkpointId
       stamped++
     }
@@ -588,8 +588,8 @@ export class FilePager implements Pager {
   private checkpointPages(sealed: SealedCheckpoint): CheckpointPage[] {
     const checkpointId = sealed.meta.checkpointId
     const pages: CheckpointPage[] = sealed.pages.map((entry) => ({
-      id: entry.page.id,
-      type: entry.page.type,
+      id: entry.id,
+      type: entry.type,
       image: entry.image,
       stamped: entry.stampedFor === checkpointId,
     }))
@@ -640,7 +640,7 @@ export class FilePager implements Pager {
     }
     const entry = recycled === undefined ? new ResidentPage(image, pageId, header.type, 'clean') : recycled.reuse(pageId, header.type, 'clean')
     this.cache.addClean(entry)
-    return entry.page
+    return entry
   }
 
   /** Why a page in range is not part of the current structure, or undefined when it may be. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { PageCache, ResidentPage } from '../src/page-cache.js'
+import type { Page } from '../src/pager.js'
 
 const page = (id: number, residency: 'writable' | 'sealed' | 'clean' = 'clean'): ResidentPage => new ResidentPage(new Uint8Array(64), id, 16, residency)
 
@@ -98,12 +99,14 @@ describe('PageCache', () => {
     expect([cache.peek(2), cache.takeRecycled()]).toEqual([undefined, pinned])
   })
 
-  it('a recycled entry stands for its new page, with the same image and Page object', () => {
+  it('a recycled entry stands for its new page, with the same image and body: the entry is the Page handed out', () => {
     const entry = page(1)
-    const view = entry.page
+    const view: Page = entry
+    const body = entry.body
     entry.generation = 5
     entry.reuse(9, 20, 'writable')
-    expect([entry.page, view.id, view.type, entry.residency, entry.generation]).toEqual([view, 9, 20, 'writable', 0])
+    expect([view.id, view.type, entry.residency, entry.generation]).toEqual([9, 20, 'writable', 0])
+    expect(view.body).toBe(body)
     expect(view.body.buffer).toBe(entry.image.buffer)
   })
 
