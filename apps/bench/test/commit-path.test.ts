@@ -1,25 +1,13 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { builtProgram, runProgram, suiteDirectory } from './support/program.ts'
 
 // Runs the built program, as `pnpm bench:commit-path` does. It proves the plumbing — which lines
 // are printed for which store — never a timing.
-const MAIN = fileURLToPath(new URL('../dist/commit-path/main.js', import.meta.url))
-
-let dir: string
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tinydb-commit-path-test-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const MAIN = builtProgram('commit-path/main.js')
+const dirOf = suiteDirectory('tinydb-commit-path-test-')
 
 function commitPath(args: readonly string[]): { status: number | null; output: string } {
-  const child = spawnSync(process.execPath, [MAIN, '--puts', '20', '--dir', dir, ...args], { encoding: 'utf8', cwd: dir })
-  return { status: child.status, output: `${child.stdout}${child.stderr}` }
+  return runProgram(MAIN, ['--puts', '20', '--dir', dirOf(), ...args], dirOf())
 }
 
 const row = /^\| (.+) \| [\d,]+ \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \|$/

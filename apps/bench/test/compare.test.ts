@@ -1,27 +1,18 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { builtProgram, runProgram, suiteDirectory } from './support/program.ts'
 
 // The harness runs its workers as programs, so this test runs the built dist (turbo builds before
 // testing). It proves the plumbing — processes, adapters, JSON, table — never a timing.
-const MAIN = fileURLToPath(new URL('../dist/compare/main.js', import.meta.url))
-const TINYDB_ADAPTER = pathToFileURL(fileURLToPath(new URL('../dist/compare/stores/tinydb.js', import.meta.url))).href
-
-let dir: string
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tinydb-compare-test-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const MAIN = builtProgram('compare/main.js')
+const TINYDB_ADAPTER = pathToFileURL(builtProgram('compare/stores/tinydb.js')).href
+const dirOf = suiteDirectory('tinydb-compare-test-')
 
 function compare(args: readonly string[]): { status: number | null; output: string } {
-  const child = spawnSync(process.execPath, [MAIN, '--quick', '--runs', '1', '--dir', dir, ...args], { encoding: 'utf8', cwd: dir })
-  return { status: child.status, output: `${child.stdout}${child.stderr}` }
+  return runProgram(MAIN, ['--quick', '--runs', '1', '--dir', dirOf(), ...args], dirOf())
 }
 
 describe('compare --quick', () => {
@@ -31,6 +22,7 @@ describe('compare --quick', () => {
 
   it('runs TinyDB, one peer and an --adapter variant in their own processes and reports all of them', async () => {
     // An experimenter's adapter: TinyDB with 8 KiB pages, built from the exported factory.
+    const dir = dirOf()
     const variant = join(dir, 'tinydb-8k.mjs')
     await writeFile(variant, `import { tinyDbAdapter } from '${TINYDB_ADAPTER}'\nexport default tinyDbAdapter('tinydb-8k', { pageSize: 8192 })\n`)
     const json = join(dir, 'result.json')
@@ -58,6 +50,7 @@ describe('compare --quick', () => {
   })
 
   it('fails loudly when an adapter loses writes, instead of reporting its figures', async () => {
+    const dir = dirOf()
     const lossy = join(dir, 'lossy.mjs')
     await writeFile(
       lossy,

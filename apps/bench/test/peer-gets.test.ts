@@ -1,25 +1,14 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readdir } from 'node:fs/promises'
+import { describe, expect, it } from 'vitest'
+import { builtProgram, runProgram, suiteDirectory } from './support/program.ts'
 
-// Runs the built program with tiny counts: it proves the plumbing — one row for the store asked
-// for, its ratio, the store's files removed — never a timing.
-const MAIN = fileURLToPath(new URL('../dist/scale/peer-gets.js', import.meta.url))
-
-let dir: string
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tinydb-peer-gets-test-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+// It proves the plumbing — one row for the store asked for, its ratio, the store's files removed —
+// never a timing.
+const MAIN = builtProgram('scale/peer-gets.js')
+const dirOf = suiteDirectory('tinydb-peer-gets-test-')
 
 function peerGets(args: readonly string[]): { status: number | null; output: string } {
-  const child = spawnSync(process.execPath, [MAIN, '--keys', '3000', '--batch', '500', '--gets', '400', '--passes', '2', '--dir', dir, ...args], { encoding: 'utf8', cwd: dir })
-  return { status: child.status, output: `${child.stdout}${child.stderr}` }
+  return runProgram(MAIN, ['--keys', '3000', '--batch', '500', '--gets', '400', '--passes', '2', '--dir', dirOf(), ...args], dirOf())
 }
 
 const row = /^\| ([a-z]+) \| [\d,]+ \| [\d,]+ \| [\d,]+ \| (\d+\.\d\d) \| [\d,]+ \|$/m
@@ -32,7 +21,7 @@ describe('peer-gets', () => {
       expect(output).toContain('| store | load: puts/s | gets/s at 3,000 | gets/s at 3,000 | ratio | peak RSS: MB |')
       expect(row.exec(output)?.[1]).toBe(store)
       expect(Number(row.exec(output)?.[2])).toBeGreaterThan(0)
-      expect(await readdir(dir)).toEqual([])
+      expect(await readdir(dirOf())).toEqual([])
     })
   }
 

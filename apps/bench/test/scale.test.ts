@@ -1,22 +1,13 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { builtProgram, runProgram, suiteDirectory } from './support/program.ts'
 
 // Runs the built `scale` command with tiny counts: it proves the plumbing (load, gets, latency
 // variants, JSON, tables), never a timing.
-const MAIN = fileURLToPath(new URL('../dist/scale/main.js', import.meta.url))
-
-let dir: string
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tinydb-scale-test-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const MAIN = builtProgram('scale/main.js')
+const dirOf = suiteDirectory('tinydb-scale-test-')
 
 describe('scale', () => {
   it('is built', () => {
@@ -24,11 +15,11 @@ describe('scale', () => {
   })
 
   it('loads, reads at both sizes, measures latency with and without checkpoints, and reports it all', async () => {
+    const dir = dirOf()
     const json = join(dir, 'scale.json')
     const args = ['--keys', '3000', '--batch', '500', '--gets', '500', '--latency-runs', '1', '--latency-keys', '2000', '--latency-puts', '640']
-    const child = spawnSync(process.execPath, [MAIN, ...args, '--dir', dir, '--json', json], { encoding: 'utf8', cwd: dir })
-    const output = `${child.stdout}${child.stderr}`
-    expect(child.status, output).toBe(0)
+    const { status, output } = runProgram(MAIN, [...args, '--dir', dir, '--json', json], dir)
+    expect(status, output).toBe(0)
     const report = JSON.parse(await readFile(json, 'utf8')) as {
       scale: { loadAll: { opsPerSec: number }; getsSmall: { keys: number; opsPerSec: number }; getsAll: { keys: number; opsPerSec: number }; maxRssMb: number; dataFileMb: number }
       latency: Record<string, { p99Ms: number; checkpoints: number }[]>
@@ -44,16 +35,16 @@ describe('scale', () => {
   })
 
   it('runs with the cacheSize it is given, and bounds RSS by that', async () => {
+    const dir = dirOf()
     const json = join(dir, 'scale-cache.json')
     const args = ['--keys', '2000', '--batch', '500', '--gets', '200', '--latency-runs', '0', '--cache-size', '1']
-    const child = spawnSync(process.execPath, [MAIN, ...args, '--dir', dir, '--json', json], { encoding: 'utf8', cwd: dir })
-    const output = `${child.stdout}${child.stderr}`
-    expect(child.status, output).toBe(0)
+    const { status, output } = runProgram(MAIN, [...args, '--dir', dir, '--json', json], dir)
+    expect(status, output).toBe(0)
     const report = JSON.parse(await readFile(json, 'utf8')) as { options: { cacheSize: number; cacheSizeDefault: boolean } }
     expect(report.options).toMatchObject({ cacheSize: 2 ** 20, cacheSizeDefault: false })
     expect(output).toContain('| 2,000 keys, batches of 500, cacheSize 1 MiB | figure | goal |')
     expect(output).toMatch(/\| peak RSS: MB \(process maxRSS\) \| [\d,]+ \| ≤ 65 [✓✗] \|/)
-    const refused = spawnSync(process.execPath, [MAIN, '--cache-size', '0', '--dir', dir], { encoding: 'utf8', cwd: dir })
+    const refused = runProgram(MAIN, ['--cache-size', '0', '--dir', dir], dir)
     expect(refused.status).not.toBe(0)
     expect(refused.stderr).toContain('--cache-size expects a positive integer, got 0')
   })
