@@ -117,7 +117,7 @@ export async function runWorkloads(adapter: StoreAdapter, dir: string, counts: W
 }
 
 /** Reads every key; awaits only when the adapter returned a promise (synchronous stores stay synchronous). */
-async function readAll(store: StoreHandle, keys: readonly Uint8Array[]): Promise<number> {
+export async function readAll(store: StoreHandle, keys: readonly Uint8Array[]): Promise<number> {
   let found = 0
   for (const key of keys) {
     let value = store.get(key)

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util'
 import type { Entry, StoreHandle } from '../compare/adapter.js'
 import { adapterFor } from '../compare/built-in.js'
 import { keyOf, valueOf } from '../compare/keys.js'
+import { readAll } from '../compare/workloads.js'
 import { positiveInteger } from '../integer-option.js'
 import { packedRandomKeys } from './load.js'
 
@@ -80,22 +81,19 @@ async function load(store: StoreHandle, from: number, to: number, batchSize: num
 
 /**
  * Gets/s of the fastest of `passes` passes of `count` random reads of keys among the first `keys`,
- * after an untimed warm-up of a tenth as many (as `scale` times TinyDB). A store whose `get`
- * returns a promise is awaited; one that returns the value is not.
+ * after an untimed warm-up of a tenth as many (as `scale` times TinyDB), read as compare's W4 reads
+ * (`readAll`: a store whose `get` returns the value is never awaited).
  */
 async function fastestPass(store: StoreHandle, keys: number, count: number, passes: number, seed: number): Promise<number> {
   const warmUp = Math.ceil(count / 10)
   const keyAt = packedRandomKeys(warmUp + passes * count, keys, seed)
-  for (let i = 0; i < warmUp; i++) await store.get(keyAt(i))
+  const keysFrom = (from: number, length: number): Uint8Array[] => Array.from({ length }, (_, i) => keyAt(from + i))
+  await readAll(store, keysFrom(0, warmUp))
   let fastest = 0
   for (let pass = 0; pass < passes; pass++) {
-    const from = warmUp + pass * count
+    const passKeys = keysFrom(warmUp + pass * count, count)
     const started = performance.now()
-    let found = 0
-    for (let i = from; i < from + count; i++) {
-      const value = store.get(keyAt(i))
-      if ((value instanceof Promise ? await value : value) !== undefined) found++
-    }
+    const found = await readAll(store, passKeys)
     fastest = Math.max(fastest, count / ((performance.now() - started) / 1000))
     if (found !== count) throw new Error(`peer-gets: ${found} of ${count} keys found`)
   }
