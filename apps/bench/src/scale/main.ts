@@ -133,8 +133,8 @@ async function runScale(dir: string): Promise<ScaleFigures> {
   // Before the floor's page buffers (the size of the cache) are allocated, which are not the store's.
   const maxRssMb = process.resourceUsage().maxRSS / 1024
   const dataFile = join(dir, 'data.tdb')
-  // Page buffers as many as the cache held, at most: a cache larger than the file never filled.
-  const missFloor = measureMissFloor(dataFile, stats.pageSize, stats.pageCount, Math.min(CACHE_SIZE, stats.pageCount * stats.pageSize), gets, GET_SEED + 2)
+  // Page buffers as many as the cache held, at most.
+  const missFloor = measureMissFloor(dataFile, stats.pageSize, stats.pageCount, cacheHeldBytes(stats.pageCount, stats.pageSize), gets, GET_SEED + 2)
   return {
     loadSmall,
     loadAll,
@@ -153,6 +153,11 @@ async function runScale(dir: string): Promise<ScaleFigures> {
     missFloor,
     idleNodeRssMb: idleNodeRssMb(),
   }
+}
+
+/** What the cache can have held at most: all of it, or every page of the file when that is less (a cache larger than the file never fills). */
+function cacheHeldBytes(pageCount: number, pageSize: number): number {
+  return Math.min(CACHE_SIZE, pageCount * pageSize)
 }
 
 /** RSS of a `node` that has started and does nothing (its current RSS: a child's maxRSS starts at its parent's, which fork shared). */
@@ -191,8 +196,7 @@ function format(value: number, digits = 0): string {
 function scaleTable(figures: ScaleFigures): string[] {
   const getRatio = figures.getsAll.opsPerSec / figures.getsSmall.opsPerSec
   const rssBound = (CACHE_SIZE + 64 * MiB) / MiB
-  // What the cache can hold at most: all of it, or every page of the file when that is less.
-  const cacheMb = Math.min(CACHE_SIZE, figures.pageCount * figures.pageSize) / MiB
+  const cacheMb = cacheHeldBytes(figures.pageCount, figures.pageSize) / MiB
   const { missFloor, getsSmall, getsAll } = figures
   const best = bestGetsPerSec(getsSmall.opsPerSec, getsAll.pageReadsPerGet, missFloor)
   return [
