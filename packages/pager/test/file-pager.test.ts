@@ -334,6 +334,35 @@ describe('FilePager page cache', () => {
     await pager.close()
   })
 
+  it('lets a freed clean page go at once; a retained reader reads it from the file, unchanged', async () => {
+    const { pager } = await storeOf(10, 1 << 20)
+    for (let id = 2; id < 12; id++) pager.read(id)
+    const retention = pager.retain()
+    pager.free(5)
+    expect(pager.stats().cachedPages).toBe(9)
+    const reads = pager.stats().pageReads
+    expect(describeBody(pager.read(5).body)).toBe('tag 4')
+    expect(pager.stats().pageReads).toBe(reads + 1)
+    retention.release()
+    await pager.close()
+  })
+
+  it('does not keep a page freed while its checkpoint was written once that checkpoint is durable', async () => {
+    const vfs = await freshVfs()
+    const pager = await FilePager.open(vfs, PATH, { pageSize: 512, cacheSize: 1 << 20 })
+    for (let tag = 1; tag <= 10; tag++) stamp(pager.allocate(USER).body, tag)
+    const committing = pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 1 }).commit()
+    pager.free(4)
+    await committing
+    expect([pager.stats().cachedPages, pager.stats().dirtyPages]).toEqual([9, 0])
+    const reads = pager.stats().pageReads
+    expect(describeBody(pager.read(4).body)).toBe('tag 3') // still intact in the file until reused
+    expect(pager.stats().pageReads).toBe(reads + 1)
+    await pager.beginCheckpoint({ rootPageId: 2, checkpointLsn: 2 }).commit()
+    expect(pager.accounting().free).toContain(4)
+    await pager.close()
+  })
+
   it('with verify on, a write through a read-only page is caught at the next read', async () => {
     const { pager } = await storeOf(3, 1 << 20, true)
     pager.read(3).body[10]! ^= 1
