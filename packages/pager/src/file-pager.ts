@@ -245,7 +245,8 @@ export class FilePager implements Pager {
     // reader that still wants it reads it there. Kept, it would hold its place in the cache until
     // that checkpoint is durable: a writer that copies on write frees one page for every page it
     // dirties, so with a large cache up to half of it held dead pages and evicted live ones (a
-    // 10 M-key load with a cache larger than its tree: 9 % of the gets after it read the file).
+    // 10 M-key load with a cache larger than its tree: 2.1 % of the page reads of the gets after it
+    // went to the file, and the process grew 1.3 GB past its cache).
     const cached = this.cache.peek(pageId)
     if (cached !== undefined && cached.residency === 'clean') {
       this.cache.delete(pageId)
