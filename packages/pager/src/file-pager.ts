@@ -247,11 +247,7 @@ export class FilePager implements Pager {
     // dirties, so with a large cache up to half of it held dead pages and evicted live ones (a
     // 10 M-key load with a cache larger than its tree: 2.1 % of the page reads of the gets after it
     // went to the file, and the process grew 1.3 GB past its cache).
-    const cached = this.cache.peek(pageId)
-    if (cached !== undefined && cached.residency === 'clean') {
-      this.cache.delete(pageId)
-      this.cache.recycle(cached)
-    }
+    if (this.cache.peek(pageId)?.residency === 'clean') this.cache.discard(pageId)
   }
 
   /**
@@ -567,8 +563,7 @@ export class FilePager implements Pager {
     }
     this.durableFreeListPageIds = sealed.freeListPageIds
     for (const id of sealed.releasedAtCommit) {
-      const entry = this.cache.delete(id)
-      if (entry !== undefined) this.cache.recycle(entry)
+      this.cache.discard(id)
       // Still intact in the file, so a retained reader can read it there until it is released.
       if (!this.retentions.deferReuse(id)) this.freePages.add(id)
     }
@@ -576,13 +571,9 @@ export class FilePager implements Pager {
     const nowClean: ResidentPage[] = []
     for (const entry of sealed.pages) {
       if (entry.residency !== 'sealed' || entry.sealedIn !== checkpointId) continue
-      if (this.freedSinceSeal(entry.id)) {
-        // Dead already (see `free`): the file holds it for whoever still reads it.
-        this.cache.delete(entry.id)
-        this.cache.recycle(entry)
-      } else {
-        nowClean.push(entry)
-      }
+      // One freed since is dead already (see `free`): the file holds it for whoever still reads it.
+      if (this.freedSinceSeal(entry.id)) this.cache.discard(entry.id)
+      else nowClean.push(entry)
     }
     this.cache.markAllClean(nowClean)
     if (this.durableFree !== undefined) this.durableFree = new Set(sealed.freePageIds)

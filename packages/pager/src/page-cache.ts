@@ -174,6 +174,12 @@ export class PageCache {
     return entry
   }
 
+  /** `delete` and then `recycle`: for a page nothing refers to any more, such as a freed page whose copy in the file is intact. */
+  discard(pageId: number): void {
+    const entry = this.delete(pageId)
+    if (entry !== undefined) this.recycle(entry)
+  }
+
   /**
    * Keeps an entry that nothing refers to any more (evicted, or a freed page's) for `takeRecycled`.
    * Always: page images are views of shared slabs (page-memory.ts), and a slab is freed only when

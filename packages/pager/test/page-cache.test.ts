@@ -30,6 +30,16 @@ describe('PageCache', () => {
     expect([cache.pinnedPages, cache.cleanPages, cache.peek(3), cache.peek(11)]).toEqual([2, 1, undefined, pinned[1]])
   })
 
+  it('discard drops a held page and keeps its entry for reuse; an id it does not hold is a no-op', () => {
+    const cache = new PageCache(3)
+    const entry = page(1)
+    cache.addClean(entry)
+    cache.addClean(page(2))
+    cache.discard(1)
+    cache.discard(7)
+    expect([cache.peek(1), cache.cleanPages, cache.recycledPages, cache.takeRecycled()]).toEqual([undefined, 1, 1, entry])
+  })
+
   it('keeps only pinned pages once they alone exceed the capacity', () => {
     const cache = new PageCache(2)
     for (const id of [1, 2]) cache.addClean(page(id))
