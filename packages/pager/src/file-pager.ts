@@ -572,7 +572,7 @@ export class FilePager implements Pager {
     for (const entry of sealed.pages) {
       if (entry.residency !== 'sealed' || entry.sealedIn !== checkpointId) continue
       // One freed since is dead already (see `free`): the file holds it for whoever still reads it.
-      if (this.freedSinceSeal(entry.id)) this.cache.discard(entry.id)
+      if (this.isPendingFree(entry.id)) this.cache.discard(entry.id)
       else nowClean.push(entry)
     }
     this.cache.markAllClean(nowClean)
@@ -580,8 +580,12 @@ export class FilePager implements Pager {
     sealed.settle.resolve(this.publicMeta)
   }
 
-  /** Freed after a checkpoint still queued, or not yet sealed, was sealed. */
-  private freedSinceSeal(pageId: number): boolean {
+  /**
+   * Freed, and not yet given back by a durable checkpoint: the current structure no longer
+   * references it, but the durable or a sealed checkpoint may (a completing checkpoint is off the
+   * queue, so for its pages this means freed after it was sealed).
+   */
+  private isPendingFree(pageId: number): boolean {
     return this.pendingFree.has(pageId) || this.sealedQueue.some((sealed) => sealed.releasedAtCommit.has(pageId))
   }
 
@@ -664,7 +668,7 @@ export class FilePager implements Pager {
   /** Why a page in range is not part of the current structure, or undefined when it may be. */
   private nonLiveState(pageId: number): string | undefined {
     if (this.freePages.has(pageId)) return 'free'
-    if (this.pendingFree.has(pageId) || this.sealedQueue.some((sealed) => sealed.releasedAtCommit.has(pageId))) return 'already freed'
+    if (this.isPendingFree(pageId)) return 'already freed'
     if (this.retentions.isUnreferenced(pageId)) return 'already freed (kept for a retained reader)'
     if (this.freeListPages.has(pageId)) return 'a free-list page of the pager'
     return undefined
