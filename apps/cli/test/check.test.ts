@@ -61,10 +61,15 @@ describe('check', () => {
       for (let pageId = 2; pageId < pages && planted === undefined; pageId++) {
         await file.read(page, 0, PAGE_SIZE, pageId * PAGE_SIZE)
         if (page[8] !== 16 || page.readUInt16LE(16) < 2) continue
-        // Swap the first two slots of the body (header 16 bytes, slotted header 8): keys now descend.
+        // Swap the first two slots of the body (header 16 bytes, slotted header 8), their offsets
+        // and their key heads (after all the offsets): keys now descend, each head still its key's.
         const [first, second] = [page.readUInt16LE(24), page.readUInt16LE(26)]
         page.writeUInt16LE(second, 24)
         page.writeUInt16LE(first, 26)
+        const heads = 24 + 2 * page.readUInt16LE(16)
+        const [firstHead, secondHead] = [page.readUInt32BE(heads), page.readUInt32BE(heads + 4)]
+        page.writeUInt32BE(secondHead, heads)
+        page.writeUInt32BE(firstHead, heads + 4)
         page.writeUInt32LE(pageChecksumFor(FORMAT_VERSION, PAGE_SIZE)!.compute(page), 0)
         await file.write(page, 0, PAGE_SIZE, pageId * PAGE_SIZE)
         planted = pageId

@@ -23,7 +23,7 @@ describe('inspect meta', () => {
       const result = await tinydbIn(dir, 'inspect', 'meta')
       expect(result).toMatchObject({ code: 0, stderr: '' })
       const printed = lines(result.stdout)
-      expect(printed[0]).toMatch(/^data file: .*data\.tdb \(\d+ bytes, page size 4096, format version 2: pages checksummed with CRC-32, meta pages with CRC-32C\)$/)
+      expect(printed[0]).toMatch(/^data file: .*data\.tdb \(\d+ bytes, page size 4096, format version 3: pages checksummed with CRC-32, meta pages with CRC-32C\)$/)
       expect(printed).toContain('meta page 0: valid')
       expect(printed).toContain('meta page 1: valid [LIVE]')
       expect(printed.filter((line) => /^ {2}crc: ok \(0x[0-9a-f]{8}\)$/.test(line))).toHaveLength(2)

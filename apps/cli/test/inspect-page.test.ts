@@ -54,7 +54,11 @@ describe('inspect page', () => {
     expect(printed[1]).toMatch(new RegExp(`^header: id ${rootPageId}, type 17 \\(branch\\), written by checkpoint 1, crc ok \\(0x[0-9a-f]{8}\\)$`))
     expect(printed).toContain('role: the ROOT of the live tree')
     expect(printed).toContainEqual(expect.stringMatching(/^child 0 \(keys below the first separator\): page \d+$/))
-    expect(printed).toContainEqual(expect.stringMatching(/^slot 0 @\d+: key="key\d{4}" -> child page \d+$/))
+    // Every separator starts with "key0": the heads are the next bytes ("0073" → 30373300; 3 bytes and padding).
+    expect(printed).toContainEqual(
+      expect.stringMatching(/^branch: \d+ cells; slots \(offsets, then key heads after the 4-byte prefix all keys share\) end at body offset \d+, cells start at \d+/),
+    )
+    expect(printed).toContainEqual(expect.stringMatching(/^slot 0 @\d+ head 3\d3\d3\d00: key="key0\d{3}" -> child page \d+$/))
     const root = await pageJson(rootPageId)
     expect(root.content.kind).toBe('branch')
     expect(root.content.children!.length).toBe(root.content.cells.length + 1)

@@ -90,6 +90,9 @@ export async function compact(dir: string, options: CompactOptions = {}): Promis
         checkpointLsn,
         flushBytes: cacheSize,
         ...(onProgress === undefined ? {} : { onEntry: (entries: number) => onProgress({ entries, totalEntries }) }),
+      }).catch(async (error: unknown) => {
+        await removeLeftovers(vfs, temporary).catch(() => undefined)
+        throw compactFailure(error, pager.formatVersion)
       })
       await pager.close()
       await vfs.rename(temporary, layout.dataPath)
@@ -116,6 +119,21 @@ export async function compact(dir: string, options: CompactOptions = {}): Promis
   }
   await lock.release()
   return report
+}
+
+/**
+ * The new file is written in the current format, whose key limit may be below that of the format
+ * the store was made in (`@tinydb/kv`'s README, "Limits"): such a key makes compaction impossible,
+ * and the caller must hear that the store itself is fine.
+ */
+function compactFailure(error: unknown, formatVersion: number): unknown {
+  if (!TinyDbError.isInstance(error) || error.code !== 'TOO_LARGE') return error
+  return new TinyDbError(
+    'TOO_LARGE',
+    `cannot compact: ${error.message} in the current data-file format (this store's file is format ${formatVersion}, ` +
+      'which allowed it); the store is unchanged',
+    { cause: error },
+  )
 }
 
 async function removeLeftovers(vfs: Vfs, temporary: string): Promise<void> {

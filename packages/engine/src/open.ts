@@ -72,7 +72,7 @@ export async function open(dir: string, options?: OpenOptions): Promise<Db> {
     // a spare ready; otherwise it is made while the caller starts.
     const preparing = wal.prepareForAppends()
     if (created) await preparing
-    const treeLimits = BTree.limits(pager.pageSize)
+    const treeLimits = BTree.limits(pager.pageSize, pager.formatVersion)
     const limits: Limits = {
       maxKeySize: treeLimits.maxKeySize,
       maxValueSize: Math.min(treeLimits.maxValueSize, MAX_VALUE_SIZE),

@@ -1,7 +1,20 @@
 import { FIRST_USER_PAGE_TYPE } from '@tinydb/pager'
 import { readU16, readU32, writeU16, writeU32 } from './bytes.js'
 import { compareByteRanges, compareKeyWithBytes } from './compare.js'
-import { SLOT_SIZE, SLOTTED_HEADER_SIZE, cellCount, initSlotted, validateSlotted } from './slotted-format.js'
+import {
+  KEY_HEAD_PREFIX_OFFSET,
+  KEY_HEAD_SIZE,
+  OFFSET_SLOT_SIZE,
+  SLOTTED_HEADER_SIZE,
+  SLOT_LAYOUT_KEY_HEADS,
+  SLOT_LAYOUT_OFFSET,
+  cellCount,
+  comparePrefix,
+  initSlotted,
+  keyHead,
+  validateSlotted,
+  type SlottedKind,
+} from './slotted-format.js'
 
 /**
  * Branch page: the slotted layout (slotted-format.ts) with n separator cells in ascending key order
@@ -26,28 +39,31 @@ export function branchCellSize(body: Uint8Array, offset: number): number {
   return BRANCH_CELL_KEY_OFFSET + readU16(body, offset + BRANCH_CELL_KEY_LENGTH_OFFSET)
 }
 
+/** Branches as the slotted layout sees them. */
+export const BRANCH_KIND: SlottedKind = { headerSize: BRANCH_HEADER_SIZE, cellKeyOffset: BRANCH_CELL_KEY_OFFSET, cellSizeOf: branchCellSize }
+
 export function branchCellOffset(body: Uint8Array, index: number): number {
-  return readU16(body, BRANCH_HEADER_SIZE + index * SLOT_SIZE)
+  return readU16(body, BRANCH_HEADER_SIZE + index * OFFSET_SLOT_SIZE)
 }
 
 export function branchKeyLength(body: Uint8Array, cellOffset: number): number {
   return readU16(body, cellOffset + BRANCH_CELL_KEY_LENGTH_OFFSET)
 }
 
-export function initBranch(body: Uint8Array, leftmostChild: number): void {
-  initSlotted(body)
+export function initBranch(body: Uint8Array, leftmostChild: number, keyHeads: boolean): void {
+  initSlotted(body, keyHeads)
   writeU32(body, BRANCH_LEFTMOST_CHILD_OFFSET, leftmostChild)
 }
 
 /** Child `index` in [0, cellCount]. */
 export function branchChildAt(body: Uint8Array, index: number): number {
   if (index === 0) return readU32(body, BRANCH_LEFTMOST_CHILD_OFFSET)
-  return readU32(body, readU16(body, BRANCH_HEADER_SIZE + (index - 1) * SLOT_SIZE) + BRANCH_CELL_CHILD_OFFSET)
+  return readU32(body, readU16(body, BRANCH_HEADER_SIZE + (index - 1) * OFFSET_SLOT_SIZE) + BRANCH_CELL_CHILD_OFFSET)
 }
 
 export function setBranchChildAt(body: Uint8Array, index: number, pageId: number): void {
   if (index === 0) writeU32(body, BRANCH_LEFTMOST_CHILD_OFFSET, pageId)
-  else writeU32(body, readU16(body, BRANCH_HEADER_SIZE + (index - 1) * SLOT_SIZE) + BRANCH_CELL_CHILD_OFFSET, pageId)
+  else writeU32(body, readU16(body, BRANCH_HEADER_SIZE + (index - 1) * OFFSET_SLOT_SIZE) + BRANCH_CELL_CHILD_OFFSET, pageId)
 }
 
 /**
@@ -55,13 +71,47 @@ export function setBranchChildAt(body: Uint8Array, index: number, pageId: number
  * number of separators <= `key`.
  */
 export function branchChildIndex(body: Uint8Array, key: Uint8Array): number {
+  if (body[SLOT_LAYOUT_OFFSET] === SLOT_LAYOUT_KEY_HEADS) return branchChildIndexByHeads(body, key)
   let low = 0
   let high = readU16(body, 0)
   while (low < high) {
     const mid = (low + high) >>> 1
-    const offset = body[BRANCH_HEADER_SIZE + mid * SLOT_SIZE]! | (body[BRANCH_HEADER_SIZE + mid * SLOT_SIZE + 1]! << 8)
+    const offset = body[BRANCH_HEADER_SIZE + mid * OFFSET_SLOT_SIZE]! | (body[BRANCH_HEADER_SIZE + mid * OFFSET_SLOT_SIZE + 1]! << 8)
     const keyLength = body[offset]! | (body[offset + 1]! << 8)
     if (compareKeyWithBytes(key, body, offset + BRANCH_CELL_KEY_OFFSET, keyLength) >= 0) low = mid + 1
+    else high = mid
+  }
+  return low
+}
+
+/**
+ * `branchChildIndex` on a key-head page: a probe reads the cell only when its head equals the
+ * key's. Heads place only keys that start with the page's prefix; any other key goes below or
+ * above every separator.
+ */
+function branchChildIndexByHeads(body: Uint8Array, key: Uint8Array): number {
+  const count = body[0]! | (body[1]! << 8)
+  const prefix = body[KEY_HEAD_PREFIX_OFFSET]!
+  if (prefix !== 0) {
+    const side = comparePrefix(body, BRANCH_KIND, key, prefix)
+    if (side < 0) return 0
+    if (side > 0) return count
+  }
+  const headsStart = BRANCH_HEADER_SIZE + count * OFFSET_SLOT_SIZE
+  const head = keyHead(key, prefix, key.length - prefix)
+  let low = 0
+  let high = count
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    const at = headsStart + mid * KEY_HEAD_SIZE
+    const probeHead = ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0
+    let c = head - probeHead
+    if (c === 0) {
+      const offset = body[BRANCH_HEADER_SIZE + mid * OFFSET_SLOT_SIZE]! | (body[BRANCH_HEADER_SIZE + mid * OFFSET_SLOT_SIZE + 1]! << 8)
+      const keyLength = body[offset]! | (body[offset + 1]! << 8)
+      c = compareKeyWithBytes(key, body, offset + BRANCH_CELL_KEY_OFFSET, keyLength)
+    }
+    if (c >= 0) low = mid + 1
     else high = mid
   }
   return low
@@ -83,7 +133,7 @@ export function writeBranchCell(
 
 /** Structure and strictly ascending separators; returns the first problem found, or undefined. */
 export function validateBranch(body: Uint8Array): string | undefined {
-  const structural = validateSlotted(body, BRANCH_HEADER_SIZE, BRANCH_CELL_HEADER_SIZE, branchCellSize)
+  const structural = validateSlotted(body, BRANCH_HEADER_SIZE, BRANCH_CELL_HEADER_SIZE, branchCellSize, BRANCH_CELL_KEY_OFFSET)
   if (structural !== undefined) return structural
   const count = cellCount(body)
   for (let i = 1; i < count; i++) {

@@ -4,7 +4,7 @@ import { checkTree, type TreeCheckReport } from './check.js'
 import { TreeContext } from './context.js'
 import { BTreeCursor, assertRange, type KeyRange, type TreeCursor } from './cursor.js'
 import { assertKey } from './key.js'
-import { treeLimits, type TreeLimits } from './limits.js'
+import { treeLimits, usesKeyHeads, type TreeLimits } from './limits.js'
 import { containsKey, lookupValue } from './lookup.js'
 import { TreeWriter } from './mutate.js'
 import { TreeSnapshot } from './snapshot.js'
@@ -33,15 +33,18 @@ export class BTree {
     }
     this.context = new TreeContext(pager, options.file ?? 'btree')
     this.writer = new TreeWriter(this.context, rootPageId)
-    this.treeLimits = BTree.limits(pager.pageSize)
+    this.treeLimits = BTree.limits(pager.pageSize, pager.formatVersion)
   }
 
-  /** Key and value size limits for a page size; `put` enforces them with TOO_LARGE. */
-  static limits(pageSize: number): TreeLimits {
+  /**
+   * Key and value size limits for a page size and a data-file format version (default: the
+   * current one; README, "Limits"); `put` enforces them with TOO_LARGE.
+   */
+  static limits(pageSize: number, formatVersion?: number): TreeLimits {
     if (!Number.isInteger(pageSize) || pageSize < 512 || pageSize > 65536) {
       throw new TinyDbError('INVALID_ARGUMENT', `pageSize must be an integer in [512, 65536], got ${pageSize}`)
     }
-    return treeLimits(pageSize)
+    return treeLimits(pageSize, usesKeyHeads(formatVersion))
   }
 
   /** The root page id: 0 when the tree is empty. Changes as the tree is modified. */

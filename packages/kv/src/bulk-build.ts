@@ -7,6 +7,7 @@ import {
   BRANCH_CELL_CHILD_OFFSET,
   BRANCH_CELL_KEY_OFFSET,
   BRANCH_HEADER_SIZE,
+  BRANCH_KIND,
   BRANCH_PAGE_TYPE,
   branchCellLength,
   branchCellOffset,
@@ -15,10 +16,10 @@ import {
   initBranch,
   writeBranchCell,
 } from './branch-format.js'
-import { LEAF_HEADER_SIZE, LEAF_PAGE_TYPE, leafCellLength, leafCellSize, writeLeafCell } from './leaf-format.js'
+import { LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE, leafCellLength, leafCellSize, writeLeafCell } from './leaf-format.js'
 import { treeLimits, type TreeLimits } from './limits.js'
 import { writeOverflowChain } from './overflow.js'
-import { SLOT_SIZE, cellAreaStart, cellCount, initSlotted, insertCell, removeCell } from './slotted-format.js'
+import { cellAreaStart, cellCount, fitKeyHeadPrefix, initSlotted, insertCell, removeCell, slotSize } from './slotted-format.js'
 
 export interface TreeBuilderOptions {
   /** Named in errors; defaults to `btree`. */
@@ -60,9 +61,9 @@ export class TreeBuilder {
 
   constructor(pager: Pager, options: TreeBuilderOptions = {}) {
     this.context = new TreeContext(pager, options.file ?? 'btree')
-    this.limits = treeLimits(pager.pageSize)
+    this.limits = treeLimits(pager.pageSize, this.context.keyHeads)
     this.leaf = new Uint8Array(this.context.bodySize)
-    initSlotted(this.leaf)
+    initSlotted(this.leaf, this.context.keyHeads)
   }
 
   /** Entries added so far. */
@@ -93,7 +94,7 @@ export class TreeBuilder {
       this.leafSeparator = shortestSeparator(previous, 0, previous.length, key, 0, key.length)
     }
     const overflowPageId = overflow ? writeOverflowChain(context, value) : 0
-    const offset = insertCell(leaf, LEAF_HEADER_SIZE, cellCount(leaf), length, leafCellSize, context.scratchA)
+    const offset = insertCell(leaf, LEAF_KIND, cellCount(leaf), length, key, 0, key.length, context.scratchA)
     writeLeafCell(leaf, offset, key, value.length, overflow ? undefined : value, overflowPageId)
     this.previousKey = key.slice()
     this.count++
@@ -118,12 +119,14 @@ export class TreeBuilder {
 
   private writeLeaf(): number {
     const id = this.writePage(LEAF_PAGE_TYPE, this.leaf)
-    initSlotted(this.leaf)
+    initSlotted(this.leaf, this.context.keyHeads)
     this.addChild(0, this.leafSeparator, id)
     return id
   }
 
+  /** Writes a finished page out (pages are filled in key order, so its key-head prefix is known now). */
   private writePage(type: number, body: Uint8Array): number {
+    fitKeyHeadPrefix(body, type === LEAF_PAGE_TYPE ? LEAF_KIND : BRANCH_KIND)
     const page = this.context.pager.allocate(type)
     page.body.set(body)
     return page.id
@@ -138,7 +141,7 @@ export class TreeBuilder {
     }
     const body = level.body
     if (!level.started) {
-      initBranch(body, childPageId)
+      initBranch(body, childPageId, this.context.keyHeads)
       level.lowerSeparator = separator
       level.started = true
       return
@@ -157,17 +160,18 @@ export class TreeBuilder {
       const written = this.writePage(BRANCH_PAGE_TYPE, body)
       level.written++
       this.addChild(index + 1, level.lowerSeparator, written)
-      initBranch(body, movedChild)
+      initBranch(body, movedChild, this.context.keyHeads)
       level.lowerSeparator = movedSeparator
     }
-    const offset = insertCell(body, BRANCH_HEADER_SIZE, cellCount(body), length, branchCellSize, this.context.scratchA)
+    const offset = insertCell(body, BRANCH_KIND, cellCount(body), length, separator, 0, separator.length, this.context.scratchA)
     writeBranchCell(body, offset, separator, 0, separator.length, childPageId)
   }
 }
 
 /** Whether a cell of `length` bytes and its slot fit in the free gap (pages built here have no holes). */
 function fits(body: Uint8Array, headerSize: number, length: number): boolean {
-  return cellAreaStart(body) - (headerSize + cellCount(body) * SLOT_SIZE) >= length + SLOT_SIZE
+  const size = slotSize(body)
+  return cellAreaStart(body) - (headerSize + cellCount(body) * size) >= length + size
 }
 
 /** Builds a tree from `entries` (strictly ascending keys) into `pager`; returns the root page id. */

@@ -1,4 +1,4 @@
-import { SLOT_SIZE, appendCell } from './slotted-format.js'
+import { appendCell, fitKeyHeadPrefix, type SlottedKind } from './slotted-format.js'
 
 /**
  * The cells of one or two pages (plus at most one new cell) in key order, gathered from copies of
@@ -6,6 +6,9 @@ import { SLOT_SIZE, appendCell } from './slotted-format.js'
  * merging and redistributing. Rebuilds are rare, so plain arrays are fine here.
  */
 export class CellList {
+  /** `slotSize`: bytes of slot per cell in the pages the list is laid out into. */
+  constructor(readonly slotSize: number) {}
+
   readonly sources: Uint8Array[] = []
   readonly offsets: number[] = []
   readonly lengths: number[] = []
@@ -23,13 +26,17 @@ export class CellList {
   /** Bytes that cells [from, to) take in a page, slots included. */
   bytes(from: number, to: number): number {
     let total = 0
-    for (let i = from; i < to; i++) total += this.lengths[i]! + SLOT_SIZE
+    for (let i = from; i < to; i++) total += this.lengths[i]! + this.slotSize
     return total
   }
 
-  /** Appends cells [from, to) to a slotted page that has room for them. */
-  appendTo(body: Uint8Array, headerSize: number, from: number, to: number): void {
-    for (let i = from; i < to; i++) appendCell(body, headerSize, this.sources[i]!, this.offsets[i]!, this.lengths[i]!)
+  /**
+   * Fills an emptied slotted page, which has room for them, with cells [from, to), and gives it
+   * the key-head prefix they share.
+   */
+  fill(body: Uint8Array, kind: SlottedKind, from: number, to: number): void {
+    for (let i = from; i < to; i++) appendCell(body, kind, this.sources[i]!, this.offsets[i]!, this.lengths[i]!)
+    fitKeyHeadPrefix(body, kind)
   }
 }
 
@@ -47,7 +54,7 @@ export function chooseLeafSplit(cells: CellList, usable: number, appendBias: boo
   let bestWorst = Number.POSITIVE_INFINITY
   let left = 0
   for (let k = 1; k < n; k++) {
-    left += cells.lengths[k - 1]! + SLOT_SIZE
+    left += cells.lengths[k - 1]! + cells.slotSize
     const right = total - left
     const worst = left > right ? left : right
     if (left <= usable && right <= usable && worst < bestWorst) {
@@ -74,13 +81,13 @@ export function chooseBranchSplit(cells: CellList, usable: number, appendBias: b
   let bestWorst = Number.POSITIVE_INFINITY
   let left = cells.bytes(0, first)
   for (let m = first; m <= last; m++) {
-    const right = total - left - (cells.lengths[m]! + SLOT_SIZE)
+    const right = total - left - (cells.lengths[m]! + cells.slotSize)
     const worst = left > right ? left : right
     if (left <= usable && right <= usable && worst < bestWorst) {
       best = m
       bestWorst = worst
     }
-    left += cells.lengths[m]! + SLOT_SIZE
+    left += cells.lengths[m]! + cells.slotSize
   }
   if (best < 0) throw new Error(`kv internal error: no branch split point for ${n} cells of ${total} bytes`)
   return best

@@ -102,7 +102,7 @@ class TreeWalk {
     else if (this.leafDepth !== level + 1) {
       this.problem(page.id, `leaf at depth ${level + 1}, other leaves at depth ${this.leafDepth}`)
     }
-    const structural = validateLeaf(body)
+    const structural = this.context.layoutProblem(body) ?? validateLeaf(body)
     if (structural !== undefined) return this.problem(page.id, structural)
     const count = cellCount(body)
     if (count === 0) this.problem(page.id, level === 0 ? 'empty root leaf (the empty tree has root 0)' : 'empty leaf')
@@ -126,7 +126,7 @@ class TreeWalk {
 
   private *branch(page: Page, level: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): Steps {
     const body = page.body
-    const structural = validateBranch(body)
+    const structural = this.context.layoutProblem(body) ?? validateBranch(body)
     if (structural !== undefined) return this.problem(page.id, structural)
     const count = cellCount(body)
     if (count === 0) this.problem(page.id, 'branch with a single child')

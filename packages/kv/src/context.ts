@@ -2,9 +2,9 @@ import type { Page, Pager } from '@tinydb/pager'
 import { TinyDbError, corruption } from '@tinydb/vfs'
 import { BRANCH_HEADER_SIZE, BRANCH_PAGE_TYPE } from './branch-format.js'
 import { LEAF_HEADER_SIZE, LEAF_PAGE_TYPE } from './leaf-format.js'
-import { PAGER_HEADER_ALLOWANCE, maxCellSize } from './limits.js'
+import { PAGER_HEADER_ALLOWANCE, maxCellSize, usesKeyHeads } from './limits.js'
 import { overflowCapacity } from './overflow-format.js'
-import { slottedHeaderProblem } from './slotted-format.js'
+import { SLOT_LAYOUT_KEY_HEADS, SLOT_LAYOUT_OFFSETS, slotLayout, slotSizeFor, slottedHeaderProblem } from './slotted-format.js'
 
 /** Deeper than any tree of 2^53 keys with fan-out >= 4: a longer descent means a cycle. */
 export const MAX_TREE_DEPTH = 40
@@ -15,6 +15,14 @@ export const MAX_TREE_DEPTH = 40
  */
 export class TreeContext {
   readonly bodySize: number
+  /**
+   * Whether this tree's leaf and branch pages use the key-head slot layout (slotted-format.ts),
+   * which the data file's format version decides. Every page of the tree uses the same layout:
+   * `readNode` reports a page in the other one as CORRUPTION.
+   */
+  readonly keyHeads: boolean
+  /** Bytes of slot per cell in this tree's pages. */
+  readonly slotSize: number
   /** Largest leaf or branch cell, slot excluded (limits.ts). */
   readonly maxCellSize: number
   readonly overflowCapacity: number
@@ -38,7 +46,9 @@ export class TreeContext {
       throw new TinyDbError('INVALID_ARGUMENT', `pager body size ${pager.bodySize} exceeds the u16 page offsets`)
     }
     this.bodySize = pager.bodySize
-    this.maxCellSize = maxCellSize(pager.bodySize)
+    this.keyHeads = usesKeyHeads(pager.formatVersion)
+    this.slotSize = slotSizeFor(this.keyHeads)
+    this.maxCellSize = maxCellSize(pager.bodySize, this.keyHeads)
     this.overflowCapacity = overflowCapacity(pager.bodySize)
     this.scratchA = new Uint8Array(pager.bodySize)
     this.scratchB = new Uint8Array(pager.bodySize)
@@ -75,8 +85,21 @@ export class TreeContext {
     if (type !== BRANCH_PAGE_TYPE && type !== LEAF_PAGE_TYPE) {
       throw this.corruption(pageId, `expected a leaf or branch page, found page type ${type}`)
     }
-    const problem = slottedHeaderProblem(page.body, headerSize)
+    const problem = this.layoutProblem(page.body) ?? slottedHeaderProblem(page.body, headerSize)
     if (problem !== undefined) throw this.corruption(pageId, problem)
     return page
+  }
+
+  /**
+   * Why the slot layout of a leaf or branch body is not this tree's, or undefined. Asked before
+   * the header's bounds, which mean nothing in a layout the tree does not expect.
+   */
+  layoutProblem(body: Uint8Array): string | undefined {
+    const layout = slotLayout(body)
+    if (layout !== SLOT_LAYOUT_OFFSETS && layout !== SLOT_LAYOUT_KEY_HEADS) return `unknown slot layout ${layout}`
+    if ((layout === SLOT_LAYOUT_KEY_HEADS) === this.keyHeads) return undefined
+    return this.keyHeads
+      ? 'page uses the offsets-only slot layout in a tree of key-head pages'
+      : 'page uses the key-head slot layout in a tree of offsets-only pages (a format this file predates)'
   }
 }

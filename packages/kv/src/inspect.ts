@@ -13,7 +13,17 @@ import {
   validateLeaf,
 } from './leaf-format.js'
 import { OVERFLOW_DATA_OFFSET, OVERFLOW_PAGE_TYPE, overflowCapacity, overflowChunkLength, overflowNextPage } from './overflow-format.js'
-import { SLOT_SIZE, cellAreaStart, cellCount, fragmentedBytes, slottedHeaderProblem } from './slotted-format.js'
+import {
+  cellAreaStart,
+  cellCount,
+  fragmentedBytes,
+  hasKeyHeads,
+  keyHeadAt,
+  keyHeadPrefix,
+  keyHeadsStart,
+  slotSize,
+  slottedHeaderProblem,
+} from './slotted-format.js'
 
 /**
  * Decodes the body of one tree page (the bytes after the pager's page header) for `tinydb inspect`
@@ -26,9 +36,15 @@ import { SLOT_SIZE, cellAreaStart, cellCount, fragmentedBytes, slottedHeaderProb
 export const TREE_PAGE_TYPES = { leaf: LEAF_PAGE_TYPE, branch: BRANCH_PAGE_TYPE, overflow: OVERFLOW_PAGE_TYPE } as const
 
 export interface SlottedSpace {
+  /** Whether the slots carry key heads besides the cell offsets (FORMAT.md, "Slotted layout"). */
+  readonly keyHeads: boolean
+  /** Leading bytes all keys of a key-head page share, which its heads skip (0 otherwise). */
+  readonly keyHeadPrefix: number
   readonly cellCount: number
   /** Bytes before the slot array (the page kind's header). */
   readonly headerSize: number
+  /** Body offset where the slots end: the offsets, then (key-head layout) the heads. */
+  readonly slotsEnd: number
   /** Lowest body offset used by a cell. */
   readonly cellAreaStart: number
   /** Contiguous free bytes between the slot array and the cell area. */
@@ -44,6 +60,8 @@ export interface LeafCellInspection {
   readonly slot: number
   /** Body offset of the cell. */
   readonly offset: number
+  /** The slot's key head as stored (key-head layout only): the four key bytes after the page's prefix, big-endian. */
+  readonly head?: number
   readonly key: Uint8Array
   readonly valueLength: number
   /** The value when it is stored in the cell; absent when it lives in an overflow chain. */
@@ -54,6 +72,8 @@ export interface LeafCellInspection {
 export interface BranchCellInspection {
   readonly slot: number
   readonly offset: number
+  /** As for a leaf cell. */
+  readonly head?: number
   readonly key: Uint8Array
   /** The child holding keys >= this separator (and below the next one). */
   readonly childPageId: number
@@ -96,15 +116,26 @@ function space(body: Uint8Array, headerSize: number): SlottedSpace {
   const count = cellCount(body)
   const areaStart = cellAreaStart(body)
   const fragmented = fragmentedBytes(body)
+  const size = slotSize(body)
   return {
+    keyHeads: hasKeyHeads(body),
+    keyHeadPrefix: keyHeadPrefix(body),
     cellCount: count,
     headerSize,
+    slotsEnd: headerSize + count * size,
     cellAreaStart: areaStart,
-    freeBytes: Math.max(0, areaStart - headerSize - count * SLOT_SIZE),
+    freeBytes: Math.max(0, areaStart - headerSize - count * size),
     fragmentedBytes: fragmented,
-    usedBytes: count * SLOT_SIZE + Math.max(0, body.length - areaStart - fragmented),
+    usedBytes: count * size + Math.max(0, body.length - areaStart - fragmented),
     usableBytes: body.length - headerSize,
   }
+}
+
+/** The stored head of each slot, as a field to spread into its cell (none in the offsets layout). */
+function storedHeads(body: Uint8Array, headerSize: number): (slot: number) => { head?: number } {
+  if (!hasKeyHeads(body)) return () => ({})
+  const headsStart = keyHeadsStart(body, headerSize)
+  return (slot) => ({ head: keyHeadAt(body, headsStart, slot) })
 }
 
 function inspectLeaf(body: Uint8Array): TreePageInspection {
@@ -112,16 +143,18 @@ function inspectLeaf(body: Uint8Array): TreePageInspection {
   if (headerProblem !== undefined) return { kind: 'leaf', space: space(body, LEAF_HEADER_SIZE), cells: [], problem: headerProblem }
   const cells: LeafCellInspection[] = []
   const count = cellCount(body)
+  const headOf = storedHeads(body, LEAF_HEADER_SIZE)
   for (let slot = 0; slot < count; slot++) {
     const offset = leafCellOffset(body, slot)
     if (offset + LEAF_CELL_KEY_OFFSET > body.length || offset + leafCellSize(body, offset) > body.length) break
     const keyStart = offset + LEAF_CELL_KEY_OFFSET
     const key = body.slice(keyStart, keyStart + leafKeyLength(body, offset))
     const valueLength = leafValueLength(body, offset)
-    if (leafIsOverflow(body, offset)) cells.push({ slot, offset, key, valueLength, overflowPageId: leafOverflowPageId(body, offset) })
+    const head = headOf(slot)
+    if (leafIsOverflow(body, offset)) cells.push({ slot, offset, ...head, key, valueLength, overflowPageId: leafOverflowPageId(body, offset) })
     else {
       const valueStart = leafValueStart(body, offset)
-      cells.push({ slot, offset, key, valueLength, value: body.slice(valueStart, valueStart + valueLength) })
+      cells.push({ slot, offset, ...head, key, valueLength, value: body.slice(valueStart, valueStart + valueLength) })
     }
   }
   const problem = validateLeaf(body)
@@ -136,11 +169,13 @@ function inspectBranch(body: Uint8Array): TreePageInspection {
   }
   const cells: BranchCellInspection[] = []
   const count = cellCount(body)
+  const headOf = storedHeads(body, BRANCH_HEADER_SIZE)
   for (let slot = 0; slot < count; slot++) {
     const offset = branchCellOffset(body, slot)
     const keyStart = offset + BRANCH_CELL_KEY_OFFSET
     if (keyStart > body.length || keyStart + branchKeyLength(body, offset) > body.length) break
-    cells.push({ slot, offset, key: body.slice(keyStart, keyStart + branchKeyLength(body, offset)), childPageId: branchChildAt(body, slot + 1) })
+    const key = body.slice(keyStart, keyStart + branchKeyLength(body, offset))
+    cells.push({ slot, offset, ...headOf(slot), key, childPageId: branchChildAt(body, slot + 1) })
   }
   const problem = validateBranch(body)
   const children = [leftmostChildPageId, ...cells.map((cell) => cell.childPageId)]

@@ -1,7 +1,19 @@
 import { FIRST_USER_PAGE_TYPE } from '@tinydb/pager'
 import { readU16, readU32, writeU16, writeU32 } from './bytes.js'
 import { compareByteRanges, compareKeyWithBytes } from './compare.js'
-import { SLOT_SIZE, SLOTTED_HEADER_SIZE, cellCount, validateSlotted } from './slotted-format.js'
+import {
+  KEY_HEAD_PREFIX_OFFSET,
+  KEY_HEAD_SIZE,
+  OFFSET_SLOT_SIZE,
+  SLOTTED_HEADER_SIZE,
+  SLOT_LAYOUT_KEY_HEADS,
+  SLOT_LAYOUT_OFFSET,
+  cellCount,
+  comparePrefix,
+  keyHead,
+  validateSlotted,
+  type SlottedKind,
+} from './slotted-format.js'
 
 /**
  * Leaf page: the slotted layout (slotted-format.ts) whose cells are key/value entries, slots in
@@ -17,6 +29,7 @@ export const LEAF_CELL_FLAGS_OFFSET = 2 // u8
 export const LEAF_CELL_VALUE_LENGTH_OFFSET = 3 // u32: the full value length, inline or not
 export const LEAF_CELL_KEY_OFFSET = 7 // key bytes, then the value bytes or a u32 overflow page id
 export const LEAF_CELL_HEADER_SIZE = LEAF_CELL_KEY_OFFSET
+
 /** Flag bit: the value lives in an overflow chain. No other bit is defined. */
 export const LEAF_FLAG_OVERFLOW = 0x01
 export const OVERFLOW_REFERENCE_SIZE = 4
@@ -33,8 +46,11 @@ export function leafCellSize(body: Uint8Array, offset: number): number {
   )
 }
 
+/** Leaves as the slotted layout sees them. */
+export const LEAF_KIND: SlottedKind = { headerSize: LEAF_HEADER_SIZE, cellKeyOffset: LEAF_CELL_KEY_OFFSET, cellSizeOf: leafCellSize }
+
 export function leafCellOffset(body: Uint8Array, index: number): number {
-  return readU16(body, LEAF_HEADER_SIZE + index * SLOT_SIZE)
+  return readU16(body, LEAF_HEADER_SIZE + index * OFFSET_SLOT_SIZE)
 }
 
 export function leafKeyLength(body: Uint8Array, cellOffset: number): number {
@@ -63,16 +79,51 @@ export function leafOverflowPageId(body: Uint8Array, cellOffset: number): number
  * when it is absent.
  */
 export function leafFind(body: Uint8Array, key: Uint8Array): number {
+  if (body[SLOT_LAYOUT_OFFSET] === SLOT_LAYOUT_KEY_HEADS) return leafFindByHeads(body, key)
   let low = 0
   let high = readU16(body, 0) - 1
   while (low <= high) {
     const mid = (low + high) >>> 1
-    const offset = body[LEAF_HEADER_SIZE + mid * SLOT_SIZE]! | (body[LEAF_HEADER_SIZE + mid * SLOT_SIZE + 1]! << 8)
+    const offset = body[LEAF_HEADER_SIZE + mid * OFFSET_SLOT_SIZE]! | (body[LEAF_HEADER_SIZE + mid * OFFSET_SLOT_SIZE + 1]! << 8)
     const keyLength = body[offset]! | (body[offset + 1]! << 8)
     const c = compareKeyWithBytes(key, body, offset + LEAF_CELL_KEY_OFFSET, keyLength)
     if (c > 0) low = mid + 1
     else if (c < 0) high = mid - 1
     else return mid
+  }
+  return -(low + 1)
+}
+
+/**
+ * `leafFind` on a key-head page: a probe reads the cell only when its head equals the key's. A key
+ * that is found is found whatever its first bytes; only the insertion point of a key that is not
+ * needs the page's prefix checked, because heads place only keys that start with it.
+ */
+function leafFindByHeads(body: Uint8Array, key: Uint8Array): number {
+  const count = body[0]! | (body[1]! << 8)
+  const prefix = body[KEY_HEAD_PREFIX_OFFSET]!
+  const headsStart = LEAF_HEADER_SIZE + count * OFFSET_SLOT_SIZE
+  const head = keyHead(key, prefix, key.length - prefix)
+  let low = 0
+  let high = count - 1
+  while (low <= high) {
+    const mid = (low + high) >>> 1
+    const at = headsStart + mid * KEY_HEAD_SIZE
+    const probeHead = ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0
+    let c = head - probeHead
+    if (c === 0) {
+      const offset = body[LEAF_HEADER_SIZE + mid * OFFSET_SLOT_SIZE]! | (body[LEAF_HEADER_SIZE + mid * OFFSET_SLOT_SIZE + 1]! << 8)
+      const keyLength = body[offset]! | (body[offset + 1]! << 8)
+      c = compareKeyWithBytes(key, body, offset + LEAF_CELL_KEY_OFFSET, keyLength)
+    }
+    if (c > 0) low = mid + 1
+    else if (c < 0) high = mid - 1
+    else return mid
+  }
+  if (prefix !== 0) {
+    const side = comparePrefix(body, LEAF_KIND, key, prefix)
+    if (side < 0) return -1
+    if (side > 0) return -(count + 1)
   }
   return -(low + 1)
 }
@@ -107,7 +158,7 @@ export function writeLeafCell(
  * undefined. (Key bounds against the parent's separators are the checker's job.)
  */
 export function validateLeaf(body: Uint8Array): string | undefined {
-  const structural = validateSlotted(body, LEAF_HEADER_SIZE, LEAF_CELL_HEADER_SIZE, leafCellSize)
+  const structural = validateSlotted(body, LEAF_HEADER_SIZE, LEAF_CELL_HEADER_SIZE, leafCellSize, LEAF_CELL_KEY_OFFSET)
   if (structural !== undefined) return structural
   const count = cellCount(body)
   for (let i = 0; i < count; i++) {

@@ -1,6 +1,6 @@
 import { OVERFLOW_REFERENCE_SIZE, LEAF_CELL_KEY_OFFSET } from './leaf-format.js'
 import { BRANCH_HEADER_SIZE } from './branch-format.js'
-import { SLOT_SIZE } from './slotted-format.js'
+import { slotSizeFor } from './slotted-format.js'
 
 export interface TreeLimits {
   readonly maxKeySize: number
@@ -18,17 +18,30 @@ export const MAX_VALUE_SIZE = 64 * 1024 * 1024
 export const PAGER_HEADER_ALLOWANCE = 64
 
 /**
- * The largest cell (slot excluded) a leaf or branch page may hold: small enough that four of them
- * fit in one page. That is what makes a split always produce two pages that fit, and keeps a
- * branch's fan-out at least 4 however long the keys are.
+ * The largest cell (slot excluded) a leaf or branch page may hold: small enough that four of them,
+ * with their slots, fit in one page. That is what makes a split always produce two pages that fit,
+ * and keeps a branch's fan-out at least 4 however long the keys are.
  */
-export function maxCellSize(bodySize: number): number {
-  return Math.floor((bodySize - BRANCH_HEADER_SIZE) / 4) - SLOT_SIZE
+export function maxCellSize(bodySize: number, keyHeads: boolean): number {
+  return Math.floor((bodySize - BRANCH_HEADER_SIZE) / 4) - slotSizeFor(keyHeads)
 }
 
-export function treeLimits(pageSize: number): TreeLimits {
+/** Limits of a tree of `pageSize`-byte pages in the key-head layout or not (see `usesKeyHeads`). */
+export function treeLimits(pageSize: number, keyHeads: boolean): TreeLimits {
   // The binding cell is a leaf entry whose value went to an overflow chain: header, key, page id.
   // (A separator cell for the same key is smaller.)
-  const maxKeySize = maxCellSize(pageSize - PAGER_HEADER_ALLOWANCE) - LEAF_CELL_KEY_OFFSET - OVERFLOW_REFERENCE_SIZE
+  const maxKeySize = maxCellSize(pageSize - PAGER_HEADER_ALLOWANCE, keyHeads) - LEAF_CELL_KEY_OFFSET - OVERFLOW_REFERENCE_SIZE
   return { maxKeySize, maxValueSize: MAX_VALUE_SIZE }
+}
+
+/** The first data-file format version (see `@tinydb/pager`'s FORMAT.md) whose trees use key heads. */
+export const KEY_HEADS_FORMAT_VERSION = 3
+
+/**
+ * Whether a tree in a data file of `formatVersion` uses the key-head slot layout. A file keeps its
+ * version for life, so a tree keeps its layout: an older TinyDB can still open a file it created.
+ * A pager with no format version of its own (an experimenter's) gets the current layout.
+ */
+export function usesKeyHeads(formatVersion: number | undefined): boolean {
+  return formatVersion === undefined || formatVersion >= KEY_HEADS_FORMAT_VERSION
 }

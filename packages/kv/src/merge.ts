@@ -1,9 +1,10 @@
-import { readU32 } from './bytes.js'
+import { readU16, readU32 } from './bytes.js'
 import { CellList, chooseBranchSplit, chooseLeafSplit } from './cell-list.js'
 import type { TreeContext } from './context.js'
 import {
   BRANCH_CELL_KEY_OFFSET,
   BRANCH_HEADER_SIZE,
+  BRANCH_KIND,
   BRANCH_LEFTMOST_CHILD_OFFSET,
   BRANCH_PAGE_TYPE,
   branchCellLength,
@@ -16,8 +17,8 @@ import {
   writeBranchCell,
 } from './branch-format.js'
 import { writablePageId } from './cow.js'
-import { LEAF_HEADER_SIZE, LEAF_PAGE_TYPE, leafCellOffset, leafCellSize } from './leaf-format.js'
-import { SLOT_SIZE, cellCount, initSlotted, insertCell, removeCell, usedBytes } from './slotted-format.js'
+import { LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE, leafCellOffset, leafCellSize } from './leaf-format.js'
+import { cellCount, initSlotted, insertCell, removeCell, usedBytes, type SlottedKind } from './slotted-format.js'
 import { leafSeparator, takeBranchCell, type SplitResult } from './split.js'
 
 /**
@@ -69,7 +70,7 @@ function canMerge(context: TreeContext, parent: Uint8Array, leftIndex: number): 
   if (leftType !== right.type) throw context.corruption(rightId, `sibling pages ${leftId} and ${rightId} differ in type`)
   if (leftType === LEAF_PAGE_TYPE) return leftUsed + usedBytes(right.body) <= context.bodySize - LEAF_HEADER_SIZE
   const separatorLength = branchCellSize(parent, branchCellOffset(parent, leftIndex))
-  return leftUsed + usedBytes(right.body) + separatorLength + SLOT_SIZE <= context.bodySize - BRANCH_HEADER_SIZE
+  return leftUsed + usedBytes(right.body) + separatorLength + context.slotSize <= context.bodySize - BRANCH_HEADER_SIZE
 }
 
 /**
@@ -86,13 +87,13 @@ function merge(context: TreeContext, parent: Uint8Array, leftIndex: number): voi
   const right = pager.read(rightId).body
   const separatorOffset = branchCellOffset(parent, leftIndex)
   if (left.type === LEAF_PAGE_TYPE) {
-    appendCells(left.body, right, LEAF_HEADER_SIZE, leafCellOffset, leafCellSize, context.scratchA)
+    appendCells(left.body, right, LEAF_KIND, leafCellOffset, context.scratchA)
   } else {
     const keyLength = branchKeyLength(parent, separatorOffset)
     const length = branchCellLength(keyLength)
-    const at = insertCell(left.body, BRANCH_HEADER_SIZE, cellCount(left.body), length, branchCellSize, context.scratchA)
+    const at = insertCell(left.body, BRANCH_KIND, cellCount(left.body), length, parent, separatorOffset + BRANCH_CELL_KEY_OFFSET, keyLength, context.scratchA)
     writeBranchCell(left.body, at, parent, separatorOffset + BRANCH_CELL_KEY_OFFSET, keyLength, branchChildAt(right, 0))
-    appendCells(left.body, right, BRANCH_HEADER_SIZE, branchCellOffset, branchCellSize, context.scratchA)
+    appendCells(left.body, right, BRANCH_KIND, branchCellOffset, context.scratchA)
   }
   removeCell(parent, BRANCH_HEADER_SIZE, leftIndex, branchCellSize(parent, separatorOffset))
   pager.free(rightId)
@@ -114,16 +115,16 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
   scratchA.set(left.body)
   scratchB.set(right)
   const separatorOffset = branchCellOffset(parent, leftIndex)
-  const cells = new CellList()
+  const cells = new CellList(context.slotSize)
   let separator: Uint8Array
   if (left.type === LEAF_PAGE_TYPE) {
     pushCells(cells, scratchA, leafCellOffset, leafCellSize)
     pushCells(cells, scratchB, leafCellOffset, leafCellSize)
     const k = chooseLeafSplit(cells, context.bodySize - LEAF_HEADER_SIZE, false)
-    initSlotted(left.body)
-    cells.appendTo(left.body, LEAF_HEADER_SIZE, 0, k)
-    initSlotted(right)
-    cells.appendTo(right, LEAF_HEADER_SIZE, k, cells.length)
+    initSlotted(left.body, context.keyHeads)
+    cells.fill(left.body, LEAF_KIND, 0, k)
+    initSlotted(right, context.keyHeads)
+    cells.fill(right, LEAF_KIND, k, cells.length)
     separator = leafSeparator(cells, k)
   } else {
     pushCells(cells, scratchA, branchCellOffset, branchCellSize)
@@ -140,10 +141,10 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
     pushCells(cells, scratchB, branchCellOffset, branchCellSize)
     const m = chooseBranchSplit(cells, context.bodySize - BRANCH_HEADER_SIZE, false)
     const up = takeBranchCell(cells, m)
-    initBranch(left.body, readU32(scratchA, BRANCH_LEFTMOST_CHILD_OFFSET))
-    cells.appendTo(left.body, BRANCH_HEADER_SIZE, 0, m)
-    initBranch(right, up.childPageId)
-    cells.appendTo(right, BRANCH_HEADER_SIZE, m + 1, cells.length)
+    initBranch(left.body, readU32(scratchA, BRANCH_LEFTMOST_CHILD_OFFSET), context.keyHeads)
+    cells.fill(left.body, BRANCH_KIND, 0, m)
+    initBranch(right, up.childPageId, context.keyHeads)
+    cells.fill(right, BRANCH_KIND, m + 1, cells.length)
     separator = up.separator
   }
   removeCell(parent, BRANCH_HEADER_SIZE, leftIndex, branchCellSize(parent, separatorOffset))
@@ -167,16 +168,16 @@ function pushCells(
 function appendCells(
   to: Uint8Array,
   from: Uint8Array,
-  headerSize: number,
+  kind: SlottedKind,
   cellOffset: (page: Uint8Array, slot: number) => number,
-  cellSize: (page: Uint8Array, offset: number) => number,
   scratch: Uint8Array,
 ): void {
   const count = cellCount(from)
   for (let i = 0; i < count; i++) {
     const offset = cellOffset(from, i)
-    const length = cellSize(from, offset)
-    const at = insertCell(to, headerSize, cellCount(to), length, cellSize, scratch)
+    const length = kind.cellSizeOf(from, offset)
+    const keyStart = offset + kind.cellKeyOffset
+    const at = insertCell(to, kind, cellCount(to), length, from, keyStart, readU16(from, offset), scratch)
     to.set(from.subarray(offset, offset + length), at)
   }
 }

@@ -2,6 +2,7 @@ import type { TreeContext } from './context.js'
 import { MAX_TREE_DEPTH } from './context.js'
 import {
   BRANCH_HEADER_SIZE,
+  BRANCH_KIND,
   BRANCH_PAGE_TYPE,
   branchCellLength,
   branchCellSize,
@@ -13,6 +14,7 @@ import {
 import { writablePageId } from './cow.js'
 import {
   LEAF_HEADER_SIZE,
+  LEAF_KIND,
   LEAF_PAGE_TYPE,
   leafCellLength,
   leafCellOffset,
@@ -57,8 +59,8 @@ export class TreeWriter {
     if (this.root === 0) {
       const overflowPageId = overflow ? writeOverflowChain(context, value) : 0
       const leaf = pager.allocate(LEAF_PAGE_TYPE)
-      initSlotted(leaf.body)
-      const offset = insertCell(leaf.body, LEAF_HEADER_SIZE, 0, cellLength, leafCellSize, context.scratchA)
+      initSlotted(leaf.body, context.keyHeads)
+      const offset = insertCell(leaf.body, LEAF_KIND, 0, cellLength, key, 0, key.length, context.scratchA)
       writeLeafCell(leaf.body, offset, key, value.length, overflow ? undefined : value, overflowPageId)
       this.root = leaf.id
       return
@@ -88,7 +90,7 @@ export class TreeWriter {
       }
       removeCell(body, LEAF_HEADER_SIZE, found, oldCellLength)
     }
-    const offset = insertCell(body, LEAF_HEADER_SIZE, index, cellLength, leafCellSize, context.scratchA)
+    const offset = insertCell(body, LEAF_KIND, index, cellLength, key, 0, key.length, context.scratchA)
     if (offset >= 0) {
       writeLeafCell(body, offset, key, value.length, overflow ? undefined : value, overflowPageId)
       // A replacement can shrink the entry (a large inline value becoming an overflow reference).
@@ -169,7 +171,7 @@ export class TreeWriter {
       const body = context.pager.read(branchId).body
       const { separator, rightPageId } = pending
       const cellLength = branchCellLength(separator.length)
-      const offset = insertCell(body, BRANCH_HEADER_SIZE, separatorIndex, cellLength, branchCellSize, context.scratchA)
+      const offset = insertCell(body, BRANCH_KIND, separatorIndex, cellLength, separator, 0, separator.length, context.scratchA)
       if (offset >= 0) {
         writeBranchCell(body, offset, separator, 0, separator.length, rightPageId)
         return

@@ -6,6 +6,7 @@ import {
   BRANCH_CELL_CHILD_OFFSET,
   BRANCH_CELL_KEY_OFFSET,
   BRANCH_HEADER_SIZE,
+  BRANCH_KIND,
   BRANCH_LEFTMOST_CHILD_OFFSET,
   BRANCH_PAGE_TYPE,
   branchCellLength,
@@ -15,7 +16,7 @@ import {
   initBranch,
   writeBranchCell,
 } from './branch-format.js'
-import { LEAF_CELL_KEY_OFFSET, LEAF_HEADER_SIZE, LEAF_PAGE_TYPE, leafCellOffset, leafCellSize, leafKeyLength } from './leaf-format.js'
+import { LEAF_CELL_KEY_OFFSET, LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE, leafCellOffset, leafCellSize, leafKeyLength } from './leaf-format.js'
 import { cellCount, initSlotted, insertCell } from './slotted-format.js'
 
 /** A page split in two: the parent must gain `separator` with `rightPageId` as its right child. */
@@ -41,10 +42,10 @@ export function splitLeaf(
   const cells = cellsWithNewCell(context, body, index, newCellLength, leafCellOffset, leafCellSize)
   const k = chooseLeafSplit(cells, context.bodySize - LEAF_HEADER_SIZE, appendBias)
   const right = pager.allocate(LEAF_PAGE_TYPE)
-  initSlotted(body)
-  cells.appendTo(body, LEAF_HEADER_SIZE, 0, k)
-  initSlotted(right.body)
-  cells.appendTo(right.body, LEAF_HEADER_SIZE, k, cells.length)
+  initSlotted(body, context.keyHeads)
+  cells.fill(body, LEAF_KIND, 0, k)
+  initSlotted(right.body, context.keyHeads)
+  cells.fill(right.body, LEAF_KIND, k, cells.length)
   return { separator: leafSeparator(cells, k), rightPageId: right.id }
 }
 
@@ -66,18 +67,19 @@ export function splitBranch(
   const m = chooseBranchSplit(cells, context.bodySize - BRANCH_HEADER_SIZE, appendBias)
   const up = takeBranchCell(cells, m)
   const right = pager.allocate(BRANCH_PAGE_TYPE)
-  initBranch(body, readU32(scratchA, BRANCH_LEFTMOST_CHILD_OFFSET))
-  cells.appendTo(body, BRANCH_HEADER_SIZE, 0, m)
-  initBranch(right.body, up.childPageId)
-  cells.appendTo(right.body, BRANCH_HEADER_SIZE, m + 1, cells.length)
+  initBranch(body, readU32(scratchA, BRANCH_LEFTMOST_CHILD_OFFSET), context.keyHeads)
+  cells.fill(body, BRANCH_KIND, 0, m)
+  initBranch(right.body, up.childPageId, context.keyHeads)
+  cells.fill(right.body, BRANCH_KIND, m + 1, cells.length)
   return { separator: up.separator, rightPageId: right.id }
 }
 
 /** A new root over the two halves of the old root. */
 export function growRoot(context: TreeContext, leftPageId: number, split: SplitResult): number {
   const root = context.pager.allocate(BRANCH_PAGE_TYPE)
-  initBranch(root.body, leftPageId)
-  const offset = insertCell(root.body, BRANCH_HEADER_SIZE, 0, branchCellLength(split.separator.length), branchCellSize, context.scratchA)
+  initBranch(root.body, leftPageId, context.keyHeads)
+  const { separator } = split
+  const offset = insertCell(root.body, BRANCH_KIND, 0, branchCellLength(separator.length), separator, 0, separator.length, context.scratchA)
   writeBranchCell(root.body, offset, split.separator, 0, split.separator.length, split.rightPageId)
   return root.id
 }
@@ -122,7 +124,7 @@ function cellsWithNewCell(
 ): CellList {
   const { scratchA } = context
   scratchA.set(body)
-  const cells = new CellList()
+  const cells = new CellList(context.slotSize)
   const count = cellCount(scratchA)
   for (let i = 0; i < count; i++) {
     if (i === index) cells.push(context.cellScratch, 0, newCellLength)

@@ -2,9 +2,9 @@ import { MemoryPager, type Page, type Pager } from '@tinydb/pager'
 import { TinyDbError, corruption } from '@tinydb/vfs'
 import { describe, expect, it } from 'vitest'
 import { BRANCH_PAGE_TYPE, branchChildAt, setBranchChildAt } from '../src/branch-format.js'
-import { LEAF_PAGE_TYPE, leafCellOffset } from '../src/leaf-format.js'
+import { LEAF_KIND, LEAF_PAGE_TYPE, leafCellOffset } from '../src/leaf-format.js'
 import { OVERFLOW_PAGE_TYPE } from '../src/overflow-format.js'
-import { cellCount } from '../src/slotted-format.js'
+import { KEY_HEAD_SLOT_SIZE, SLOT_LAYOUT_OFFSET, cellCount, fitKeyHeadPrefix } from '../src/slotted-format.js'
 import { BTree } from '../src/index.js'
 import { bytes, collect, expectSoundTree, hex } from './helpers.js'
 
@@ -203,7 +203,7 @@ describe('limits and overflow values', () => {
     const pager = new MemoryPager({ pageSize: 4096 })
     const tree = new BTree(pager, 0)
     for (let i = 0; i < 20_000; i++) tree.put(key(i), filled(100, i))
-    const entryBytes = 2 + 7 + 9 + 100
+    const entryBytes = KEY_HEAD_SLOT_SIZE + 7 + 9 + 100
     const perLeaf = Math.floor((4080 - 8) / entryBytes)
     expect(tree.stats().leafPages).toBeLessThanOrEqual(Math.ceil(20_000 / perLeaf) + 1)
     expectSoundTree(tree, pager)
@@ -262,6 +262,7 @@ describe('check', () => {
     const leaf = pagesOfType(pager, tree, LEAF_PAGE_TYPE)[5]!
     const body = pager.read(leaf).body
     body[leafCellOffset(body, 0) + 7] = 0x00 // the first key of the leaf now sorts before its separator
+    fitKeyHeadPrefix(body, LEAF_KIND) // and its key-head prefix and heads agree
     const problems = tree.check().problems
     expect(problems).toEqual([{ pageId: leaf, what: expect.stringMatching(/below the separator/) }])
   })
@@ -299,5 +300,46 @@ describe('check', () => {
     pager.read(tree.rootPageId).body[1] = 0xff // cell count far beyond the body
     expect(() => tree.get(key(1))).toThrow(expect.objectContaining({ code: 'CORRUPTION', pageId: tree.rootPageId }))
     expect(tree.check().problems[0]).toMatchObject({ pageId: tree.rootPageId })
+  })
+
+  it('a page in the other slot layout, or in none, is CORRUPTION on the read path and in check', () => {
+    const { pager, tree } = populated()
+    const [leaf, other] = pagesOfType(pager, tree, LEAF_PAGE_TYPE)
+    // Offsets only, as format 2 writes: the bytes where this page keeps its heads would be read as cells.
+    pager.read(leaf!).body[SLOT_LAYOUT_OFFSET] = 0
+    pager.read(other!).body[SLOT_LAYOUT_OFFSET] = 7
+    expect(tree.check().problems).toEqual([
+      { pageId: leaf, what: 'page uses the offsets-only slot layout in a tree of key-head pages' },
+      { pageId: other, what: 'unknown slot layout 7' },
+    ])
+    const errors = new Set<string>()
+    for (let i = 0; i < 600; i++) {
+      try {
+        tree.get(key(i))
+      } catch (caught) {
+        expect(caught).toMatchObject({ code: 'CORRUPTION', file: 'btree' })
+        errors.add((caught as Error).message)
+      }
+    }
+    expect([...errors].sort()).toEqual([
+      `corruption in btree page ${leaf}: page uses the offsets-only slot layout in a tree of key-head pages`,
+      `corruption in btree page ${other}: unknown slot layout 7`,
+    ])
+  })
+
+  it('a tree of a format-2 file reads and writes offset-only pages, and refuses a key-head page', () => {
+    const pager = new MemoryPager({ pageSize: 512, formatVersion: 2 })
+    const tree = new BTree(pager, 0)
+    for (let i = 0; i < 300; i++) tree.put(key(i), filled(20, i))
+    expectSoundTree(tree, pager)
+    const pages = tree.check().reachablePages.map((id) => pager.read(id)).filter((page) => page.type !== OVERFLOW_PAGE_TYPE)
+    expect(pages.every((page) => page.body[SLOT_LAYOUT_OFFSET] === 0)).toBe(true)
+    pager.read(tree.rootPageId).body[SLOT_LAYOUT_OFFSET] = 1
+    expect(() => tree.get(key(1))).toThrow(
+      expect.objectContaining({
+        code: 'CORRUPTION',
+        message: `corruption in btree page ${tree.rootPageId}: page uses the key-head slot layout in a tree of offsets-only pages (a format this file predates)`,
+      }),
+    )
   })
 })

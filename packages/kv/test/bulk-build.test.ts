@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { LEAF_HEADER_SIZE, leafCellLength } from '../src/leaf-format.js'
 import { maxCellSize } from '../src/limits.js'
 import { overflowPageCount } from '../src/overflow-format.js'
-import { SLOT_SIZE } from '../src/slotted-format.js'
+import { slotSizeFor } from '../src/slotted-format.js'
 import { BTree, TreeBuilder, buildTree, compareKeys } from '../src/index.js'
 import { SortedModel, expectScan, expectSoundTree, testSeed } from './helpers.js'
 
@@ -34,11 +34,12 @@ describe('TreeBuilder', () => {
   it('builds a sound tree equal to any sorted input, close to the fewest pages', () => {
     const seed = testSeed('kv bulk build', 20261126)
     fc.assert(
-      fc.property(fc.array(entryArbitrary, { maxLength: 600 }), fc.constantFrom(512, 4096), (raw, pageSize) => {
+      fc.property(fc.array(entryArbitrary, { maxLength: 600 }), fc.constantFrom(512, 4096), fc.constantFrom(2, 3), (raw, pageSize, formatVersion) => {
         const model = new SortedModel()
         for (const { key, size, salt } of raw) model.put(key, valueOf(size, salt))
         const sorted = model.sorted()
-        const pager = new MemoryPager({ pageSize })
+        const pager = new MemoryPager({ pageSize, formatVersion })
+        const keyHeads = formatVersion >= 3
         const root = buildTree(pager, sorted.map(({ key, value }) => [key, value] as const))
         const tree = new BTree(pager, root)
         expectSoundTree(tree, pager)
@@ -50,12 +51,12 @@ describe('TreeBuilder', () => {
         // Leaves are filled by next-fit: no entry is larger than a quarter page, so every leaf but
         // the last is more than three-quarters full and the count stays near the byte minimum.
         const usable = pager.bodySize - LEAF_HEADER_SIZE
-        const maxCell = maxCellSize(pager.bodySize)
+        const maxCell = maxCellSize(pager.bodySize, keyHeads)
         let leafBytes = 0
         let overflowPages = 0
         for (const { key, value } of sorted) {
           const overflow = leafCellLength(key.length, value.length, false) > maxCell
-          leafBytes += leafCellLength(key.length, value.length, overflow) + SLOT_SIZE
+          leafBytes += leafCellLength(key.length, value.length, overflow) + slotSizeFor(keyHeads)
           if (overflow) overflowPages += overflowPageCount(value.length, pager.bodySize)
         }
         const stats = tree.stats()
@@ -80,7 +81,7 @@ describe('TreeBuilder', () => {
     expectSoundTree(tree, pager)
     const stats = tree.stats()
     expect(stats.depth).toBeGreaterThanOrEqual(3)
-    const cell = leafCellLength(key(0).length, 1, false) + SLOT_SIZE
+    const cell = leafCellLength(key(0).length, 1, false) + slotSizeFor(true)
     const perLeaf = Math.floor((pager.bodySize - LEAF_HEADER_SIZE) / cell)
     expect(stats.leafPages).toBe(Math.ceil(n / perLeaf))
     expect(tree.get(key(4321))).toEqual(Uint8Array.of(4321 & 0xff))
@@ -89,7 +90,7 @@ describe('TreeBuilder', () => {
   it('never leaves a branch with a single child, whatever the number of leaves', () => {
     // Every leaf count from 1 to 80: some end a branch level exactly one child past a full page.
     const key = (i: number) => new TextEncoder().encode(`${String(i).padStart(5, '0')}${'s'.repeat(60)}`)
-    const cell = leafCellLength(key(0).length, 8, false) + SLOT_SIZE
+    const cell = leafCellLength(key(0).length, 8, false) + slotSizeFor(true)
     const perLeaf = Math.floor((new MemoryPager({ pageSize: 512 }).bodySize - LEAF_HEADER_SIZE) / cell)
     for (let leaves = 1; leaves <= 80; leaves++) {
       const pager = new MemoryPager({ pageSize: 512 })

@@ -9,16 +9,16 @@ import { Random, SortedModel, expectScan, expectSoundTree, hex, testSeed } from 
  * near the size limit with a long common prefix (fan-out near its minimum of 4), an ascending bulk
  * load followed by deleting a whole range (cascading merges and root collapses). Checkpoints are
  * interleaved, with mutations applied while one is pending, and every committed checkpoint is
- * reopened from the storage and compared with the model as of that checkpoint.
+ * reopened from the storage and compared with the model as of that checkpoint. It runs in both
+ * slot layouts: that of data-file format 2 (offsets) and that of the current format (key heads).
  */
 
 const PAGE_SIZE = 512
-const { maxKeySize } = BTree.limits(PAGE_SIZE)
 
-type KeyShape = (random: Random, step: number) => Uint8Array
+type KeyShape = (random: Random, step: number, maxKeySize: number) => Uint8Array
 
 const shortKeys: KeyShape = (random) => random.bytes(random.int(7))
-const longKeys: KeyShape = (random) => {
+const longKeys: KeyShape = (random, _step, maxKeySize) => {
   const key = new Uint8Array(maxKeySize - random.int(20)).fill(0x4b)
   key[key.length - 1] = random.int(256)
   key[key.length - 2] = random.int(16)
@@ -26,7 +26,7 @@ const longKeys: KeyShape = (random) => {
 }
 /** Separator lengths that vary wildly between neighbours: a redistribution can replace a 2-byte
  * separator with an 80-byte one, which may split the parent on the delete path. */
-const mixedKeys: KeyShape = (random) => {
+const mixedKeys: KeyShape = (random, _step, maxKeySize) => {
   if (random.int(2) === 0) return random.bytes(1 + random.int(2))
   const key = new Uint8Array(maxKeySize - 10).fill(0x78)
   key[0] = random.int(256)
@@ -52,10 +52,14 @@ function same(actual: Uint8Array | undefined, expected: Uint8Array | undefined, 
   if (a !== b) expect(a, what).toBe(b)
 }
 
-describe('BTree under a long seeded random workload', () => {
+describe.each([
+  { layout: 'offsets (format 2)', formatVersion: 2 },
+  { layout: 'key heads (format 3)', formatVersion: 3 },
+])('BTree under a long seeded random workload, $layout', ({ formatVersion }) => {
   it('matches the model through splits, merges, overflow chains, checkpoints and restarts', async () => {
     const random = new Random(testSeed('kv random ops', 1337))
-    const storage = new MemoryPageStorage(PAGE_SIZE)
+    const { maxKeySize } = BTree.limits(PAGE_SIZE, formatVersion)
+    const storage = new MemoryPageStorage(PAGE_SIZE, formatVersion)
     let pager = new MemoryPager({ storage })
     let tree = new BTree(pager, 0)
     let model = new SortedModel()
@@ -66,7 +70,7 @@ describe('BTree under a long seeded random workload', () => {
 
     const mutate = (shape: KeyShape, step: number, putBias: number): void => {
       const reuse = recentKeys.length > 0 && random.next() < 0.5
-      const key = reuse ? recentKeys[random.int(recentKeys.length)]! : shape(random, step)
+      const key = reuse ? recentKeys[random.int(recentKeys.length)]! : shape(random, step, maxKeySize)
       if (!reuse) {
         if (recentKeys.length < 2000) recentKeys.push(key)
         else recentKeys[random.int(2000)] = key
@@ -137,7 +141,8 @@ describe('BTree under a long seeded random workload', () => {
     for (let i = 0; i < 2; i++) await pager.beginCheckpoint({ rootPageId: 0, checkpointLsn: ++lsn }).commit()
     const accounting = pager.accounting()
     expect(accounting.free.length).toBe(accounting.pageCount - 2)
-    console.log(`kv random ops: max depth ${maxDepth}, ${restarts} restarts, ${accounting.pageCount} pages at peak`)
+    expect(tree.check().problems).toEqual([])
+    console.log(`kv random ops (format ${formatVersion}): max depth ${maxDepth}, ${restarts} restarts, ${accounting.pageCount} pages at peak`)
     expect(maxDepth).toBeGreaterThanOrEqual(4)
   })
 })

@@ -1,6 +1,7 @@
 import { TinyDbError } from '@tinydb/vfs'
 import { FreePages } from './freelist.js'
 import { isUserPageType, isValidPageSize } from './page-format.js'
+import { FORMAT_VERSION, pageChecksumFor } from './page-checksum.js'
 import { Retentions } from './retention.js'
 import type {
   CheckpointTarget,
@@ -29,11 +30,17 @@ export class MemoryPageStorage {
   meta: PagerMeta = { checkpointId: 0, checkpointLsn: 0, rootPageId: 0, pageCount: FIRST_DATA_PAGE_ID }
   pages = new Map<number, MemoryPage>()
   free: number[] = []
-  constructor(readonly pageSize: number) {}
+  /** Like a data file's, the storage's format version is fixed when it is made (see `Pager.formatVersion`). */
+  constructor(
+    readonly pageSize: number,
+    readonly formatVersion: number = FORMAT_VERSION,
+  ) {}
 }
 
 export interface MemoryPagerOptions {
   readonly pageSize?: number
+  /** The format version of new storage (default: the current one); a given `storage` keeps its own. */
+  readonly formatVersion?: number
   readonly storage?: MemoryPageStorage
 }
 
@@ -52,6 +59,7 @@ interface SealedState {
 export class MemoryPager implements Pager {
   readonly pageSize: number
   readonly bodySize: number
+  readonly formatVersion: number
   private readonly storage: MemoryPageStorage
   private readonly pages: Map<number, MemoryPage>
   // Allocated since the last seal (referenced by no durable or sealed checkpoint), with the
@@ -76,7 +84,12 @@ export class MemoryPager implements Pager {
     if (!isValidPageSize(pageSize)) {
       throw new TinyDbError('INVALID_ARGUMENT', `pageSize must be a power of two in [512, 65536], got ${pageSize}`)
     }
-    this.storage = options.storage ?? new MemoryPageStorage(pageSize)
+    const formatVersion = options.storage?.formatVersion ?? options.formatVersion ?? FORMAT_VERSION
+    if (pageChecksumFor(formatVersion, pageSize) === undefined) {
+      throw new TinyDbError('INVALID_ARGUMENT', `formatVersion must be a data-file format version this build knows (1 to ${FORMAT_VERSION}), got ${formatVersion}`)
+    }
+    this.storage = options.storage ?? new MemoryPageStorage(pageSize, formatVersion)
+    this.formatVersion = formatVersion
     this.pageSize = pageSize
     this.bodySize = pageSize - MEMORY_PAGE_HEADER_SIZE
     this.pages = new Map([...this.storage.pages].map(([id, page]) => [id, clonePage(page)]))

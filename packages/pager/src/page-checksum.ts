@@ -20,7 +20,7 @@ export const CRC32_PAGE_CHECKSUM: PageChecksum = {
 }
 
 /** The data-file format version new files are written in; see FORMAT.md, "Format versions". */
-export const FORMAT_VERSION = 2
+export const FORMAT_VERSION = 3
 
 /**
  * Format 2 checksums pages of at most this many bytes with CRC-32 (IEEE), larger ones with
@@ -36,13 +36,15 @@ export const CRC32_MAX_PAGE_SIZE = 8192
  * How pages of a data file in `version` with `pageSize`-byte pages are checksummed (meta pages
  * excepted: see `META_CHECKSUM`), or undefined for a version this build does not read.
  * - 1: CRC-32C for every page size.
- * - 2: CRC-32 up to `CRC32_MAX_PAGE_SIZE`, CRC-32C above.
+ * - 2 and 3: CRC-32 up to `CRC32_MAX_PAGE_SIZE`, CRC-32C above. (Version 3 changes nothing the
+ *   pager reads or writes: it marks files whose user pages use layouts that a reader of version 2
+ *   does not know, so that such a reader refuses the file instead of misreading it.)
  * A file keeps the version it was created in: the pager writes every later checkpoint of it in that
  * version (`tinydb compact` rewrites a store in the current one).
  */
 export function pageChecksumFor(version: number, pageSize: number): PageChecksum | undefined {
   if (version === 1) return CRC32C_PAGE_CHECKSUM
-  if (version === 2) return pageSize <= CRC32_MAX_PAGE_SIZE ? CRC32_PAGE_CHECKSUM : CRC32C_PAGE_CHECKSUM
+  if (version === 2 || version === 3) return pageSize <= CRC32_MAX_PAGE_SIZE ? CRC32_PAGE_CHECKSUM : CRC32C_PAGE_CHECKSUM
   return undefined
 }
 

@@ -112,6 +112,13 @@ export interface Pager {
   readonly pageSize: number
   /** Usable bytes per page: `pageSize` minus the page header. */
   readonly bodySize: number
+  /**
+   * The data file's format version (FORMAT.md, "Format versions"), which the file keeps for life.
+   * The layer above lays its pages out as this version allows (`@tinydb/kv`: key heads from 3 on),
+   * so that an older TinyDB can keep opening a file it created. Undefined for a pager without a
+   * file format (an experimenter's): the layer above then uses its current layout.
+   */
+  readonly formatVersion?: number
   /** The last durable checkpoint. */
   readonly meta: PagerMeta
 

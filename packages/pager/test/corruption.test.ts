@@ -167,15 +167,15 @@ describe('FilePager corruption detection', () => {
 
   it('an unknown format version (with a valid checksum) is UNSUPPORTED_FORMAT, never a fallback', async () => {
     const { vfs, pageSize } = await store()
-    rewritePage(vfs, pageSize, 0, (_, view) => view.setUint32(24, 3, true))
+    rewritePage(vfs, pageSize, 0, (_, view) => view.setUint32(24, 4, true))
     const error = await openError(vfs)
     expect([error.code, error.file]).toEqual(['UNSUPPORTED_FORMAT', PATH])
-    expect(error.message).toMatch(/format version 3/)
+    expect(error.message).toMatch(/format version 4/)
   })
 
   it('a meta with an unknown version and a bad checksum is just a torn meta', async () => {
     const { vfs, checkpoints } = await store()
-    vfs.overwrite(PATH, 24, Uint8Array.of(3, 0, 0, 0))
+    vfs.overwrite(PATH, 24, Uint8Array.of(4, 0, 0, 0))
     const pager = await FilePager.open(vfs, PATH)
     expect(pager.meta).toEqual(checkpoints[0]!.meta)
     await pager.close()

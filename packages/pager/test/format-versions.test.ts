@@ -40,17 +40,19 @@ async function writeSomething(pager: FilePager): Promise<{ rootPageId: number; c
 }
 
 describe('page checksums by format version', () => {
-  it('version 1 is CRC-32C; version 2 is CRC-32 up to 8 KiB pages and CRC-32C above; other versions are unknown', () => {
+  it('version 1 is CRC-32C; versions 2 and 3 are CRC-32 up to 8 KiB pages and CRC-32C above; other versions are unknown', () => {
     expect([512, 4096, 65536].map((size) => pageChecksumFor(1, size)?.name)).toEqual(['CRC-32C', 'CRC-32C', 'CRC-32C'])
-    expect([512, 4096, CRC32_MAX_PAGE_SIZE, 2 * CRC32_MAX_PAGE_SIZE, 65536].map((size) => pageChecksumFor(2, size)?.name)).toEqual([
-      'CRC-32',
-      'CRC-32',
-      'CRC-32',
-      'CRC-32C',
-      'CRC-32C',
-    ])
+    for (const version of [2, 3]) {
+      expect([512, 4096, CRC32_MAX_PAGE_SIZE, 2 * CRC32_MAX_PAGE_SIZE, 65536].map((size) => pageChecksumFor(version, size)?.name)).toEqual([
+        'CRC-32',
+        'CRC-32',
+        'CRC-32',
+        'CRC-32C',
+        'CRC-32C',
+      ])
+    }
     expect(pageChecksumFor(0, 4096)).toBeUndefined()
-    expect(pageChecksumFor(3, 4096)).toBeUndefined()
+    expect(pageChecksumFor(4, 4096)).toBeUndefined()
   })
 
   it('computes the named algorithm over bytes [4, pageSize)', () => {
@@ -68,12 +70,12 @@ describe('page checksums by format version', () => {
   })
 
   it('meta pages are CRC-32C in every version, so a newer version is told from a torn meta', () => {
-    for (const version of [1, 2, 3]) {
+    for (const version of [1, 2, 3, 4]) {
       const page = new Uint8Array(4096)
       encodeMeta(page, 0, EMPTY, version)
       expect(new DataView(page.buffer).getUint32(0, true)).toBe(META_CHECKSUM.compute(page))
       const result = decodeMeta(page, 0)
-      expect(result.status).toBe(version === 3 ? 'unsupported' : 'valid')
+      expect(result.status).toBe(version === 4 ? 'unsupported' : 'valid')
     }
   })
 })
@@ -88,8 +90,8 @@ describe('a data file keeps its format version', () => {
     const { rootPageId } = await writeSomething(pager)
     await pager.close()
     const meta = await inspectMeta(vfs, PATH)
-    expect([meta.formatVersion, meta.pageChecksum]).toEqual([2, 'CRC-32'])
-    const root = await readRawPage(vfs, PATH, rootPageId, 1024, 2)
+    expect([meta.formatVersion, meta.pageChecksum]).toEqual([3, 'CRC-32'])
+    const root = await readRawPage(vfs, PATH, rootPageId, 1024, 3)
     expect([root.checksumName, root.checksumOk]).toEqual(['CRC-32', true])
     expect(root.storedCrc).toBe(crc32(root.bytes.subarray(4)) >>> 0)
   })
@@ -131,15 +133,29 @@ describe('a data file keeps its format version', () => {
     ])
   })
 
+  it('a version-2 file keeps version 2 through checkpoints and reopens (version 3 only marks new user-page layouts)', async () => {
+    const vfs = await fileInVersion(2, 1024)
+    const pager = await FilePager.open(vfs, PATH)
+    expect(pager.formatVersion).toBe(2)
+    const { rootPageId, children } = await writeSomething(pager)
+    await pager.close()
+    const meta = await inspectMeta(vfs, PATH)
+    expect([meta.formatVersion, meta.pageChecksum]).toEqual([2, 'CRC-32'])
+    const reopened = await FilePager.open(vfs, PATH)
+    expect(reopened.formatVersion).toBe(2)
+    expect(readTree(reopened, rootPageId)).toEqual({ children, problems: [] })
+    await reopened.close()
+  })
+
   it('a file in a version this build does not read is UNSUPPORTED_FORMAT naming the versions it reads', async () => {
-    const vfs = await fileInVersion(3, 1024)
+    const vfs = await fileInVersion(4, 1024)
     const error = await FilePager.open(vfs, PATH).then(
       () => undefined,
       (caught: unknown) => caught,
     )
     expect(TinyDbError.isInstance(error) && [error.code, error.message]).toEqual([
       'UNSUPPORTED_FORMAT',
-      `${PATH} has pager format version 3; this version of @tinydb/pager reads versions 1 to 2`,
+      `${PATH} has pager format version 4; this version of @tinydb/pager reads versions 1 to 3`,
     ])
   })
 })

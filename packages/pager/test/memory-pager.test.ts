@@ -24,3 +24,16 @@ pagerConformance(
     },
   },
 )
+
+describe('MemoryPager format version', () => {
+  it('is the current one by default, the storage keeps the one it was made with, and an unknown one is refused', () => {
+    expect(new MemoryPager().formatVersion).toBe(3)
+    const storage = new MemoryPageStorage(512, 2)
+    expect(new MemoryPager({ storage }).formatVersion).toBe(2)
+    expect(new MemoryPager({ storage, formatVersion: 3 }).formatVersion).toBe(2) // like a file: what it holds wins
+    expect(new MemoryPager({ pageSize: 512, formatVersion: 1 }).formatVersion).toBe(1)
+    expect(() => new MemoryPager({ formatVersion: 4 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: 'formatVersion must be a data-file format version this build knows (1 to 3), got 4' }),
+    )
+  })
+})

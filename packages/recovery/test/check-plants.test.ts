@@ -145,6 +145,11 @@ describe('check finds planted damage', () => {
     const [a, b] = [slots.getUint16(0, true), slots.getUint16(2, true)]
     slots.setUint16(0, b, true)
     slots.setUint16(2, a, true)
+    // And their key heads, which follow the offsets: each still matches its cell.
+    const heads = LEAF_HEADER_SIZE + 2 * cellCount(body)
+    const firstHead = body.slice(heads, heads + 4)
+    body.copyWithin(heads, heads + 4, heads + 8)
+    body.set(firstHead, heads + 4)
     plantPage(vfs, leaf, page)
     expectProblem(await checkOf(vfs), leaf, /order/)
   })

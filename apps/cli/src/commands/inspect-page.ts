@@ -18,6 +18,17 @@ function role(pageId: number, live: LiveCheckpoint): string | undefined {
   return undefined
 }
 
+/** `slot 3 @4012`, with the stored key head when the page has them: `slot 3 @4012 head 6b657931`. */
+function slotLabel(cell: { readonly slot: number; readonly offset: number; readonly head?: number }): string {
+  const head = cell.head === undefined ? '' : ` head ${cell.head.toString(16).padStart(8, '0')}`
+  return `slot ${cell.slot} @${cell.offset}${head}`
+}
+
+function slotsText(space: { readonly keyHeads: boolean; readonly keyHeadPrefix: number }): string {
+  if (!space.keyHeads) return 'slots (offsets)'
+  return `slots (offsets, then key heads${space.keyHeadPrefix === 0 ? '' : ` after the ${space.keyHeadPrefix}-byte prefix all keys share`})`
+}
+
 function treeLines(tree: TreePageInspection): string[] {
   if (tree.kind === 'unknown') return []
   if (tree.kind === 'overflow') {
@@ -29,17 +40,17 @@ function treeLines(tree: TreePageInspection): string[] {
   const { space } = tree
   const percent = ((100 * space.usedBytes) / space.usableBytes).toFixed(1)
   const lines = [
-    `${tree.kind}: ${space.cellCount} cells; slots end at body offset ${space.headerSize + 2 * space.cellCount}, cells start at ${space.cellAreaStart} (body offset = page offset - 16)`,
+    `${tree.kind}: ${space.cellCount} cells; ${slotsText(space)} end at body offset ${space.slotsEnd}, cells start at ${space.cellAreaStart} (body offset = page offset - 16)`,
     `space: ${space.usedBytes} of ${space.usableBytes} bytes used (${percent}%), ${space.freeBytes} free, ${space.fragmentedBytes} fragmented`,
   ]
   if (tree.problem !== undefined) lines.push(`problem: ${tree.problem}`)
   if (tree.kind === 'branch') {
     lines.push(`child 0 (keys below the first separator): page ${tree.leftmostChildPageId}`)
-    for (const cell of tree.cells) lines.push(`slot ${cell.slot} @${cell.offset}: key=${preview(cell.key)} -> child page ${cell.childPageId}`)
+    for (const cell of tree.cells) lines.push(`${slotLabel(cell)}: key=${preview(cell.key)} -> child page ${cell.childPageId}`)
   } else {
     for (const cell of tree.cells) {
       const value = cell.value === undefined ? `overflow chain at page ${cell.overflowPageId} (${cell.valueLength} bytes)` : `value=${preview(cell.value)}`
-      lines.push(`slot ${cell.slot} @${cell.offset}: key=${preview(cell.key)} ${value}`)
+      lines.push(`${slotLabel(cell)}: key=${preview(cell.key)} ${value}`)
     }
   }
   return lines
