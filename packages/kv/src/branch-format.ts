@@ -3,13 +3,13 @@ import { readU16, readU32, writeU16, writeU32 } from './bytes.js'
 import { compareByteRanges, compareKeyWithBytes } from './compare.js'
 import {
   KEY_HEAD_PREFIX_OFFSET,
-  KEY_HEAD_SIZE,
   OFFSET_SLOT_SIZE,
   SLOTTED_HEADER_SIZE,
   SLOT_LAYOUT_KEY_HEADS,
   SLOT_LAYOUT_OFFSET,
   cellCount,
   comparePrefix,
+  compareWithSlot,
   initSlotted,
   keyHead,
   validateSlotted,
@@ -103,15 +103,7 @@ function branchChildIndexByHeads(body: Uint8Array, key: Uint8Array): number {
   let high = count
   while (low < high) {
     const mid = (low + high) >>> 1
-    const at = headsStart + mid * KEY_HEAD_SIZE
-    const probeHead = ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0
-    let c = head - probeHead
-    if (c === 0) {
-      const offset = body[BRANCH_HEADER_SIZE + mid * OFFSET_SLOT_SIZE]! | (body[BRANCH_HEADER_SIZE + mid * OFFSET_SLOT_SIZE + 1]! << 8)
-      const keyLength = body[offset]! | (body[offset + 1]! << 8)
-      c = compareKeyWithBytes(key, body, offset + BRANCH_CELL_KEY_OFFSET, keyLength)
-    }
-    if (c >= 0) low = mid + 1
+    if (compareWithSlot(body, BRANCH_KIND, headsStart, mid, key, head) >= 0) low = mid + 1
     else high = mid
   }
   return low

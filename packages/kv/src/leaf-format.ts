@@ -3,13 +3,13 @@ import { readU16, readU32, writeU16, writeU32 } from './bytes.js'
 import { compareByteRanges, compareKeyWithBytes } from './compare.js'
 import {
   KEY_HEAD_PREFIX_OFFSET,
-  KEY_HEAD_SIZE,
   OFFSET_SLOT_SIZE,
   SLOTTED_HEADER_SIZE,
   SLOT_LAYOUT_KEY_HEADS,
   SLOT_LAYOUT_OFFSET,
   cellCount,
   comparePrefix,
+  compareWithSlot,
   keyHead,
   validateSlotted,
   type SlottedKind,
@@ -108,14 +108,7 @@ function leafFindByHeads(body: Uint8Array, key: Uint8Array): number {
   let high = count - 1
   while (low <= high) {
     const mid = (low + high) >>> 1
-    const at = headsStart + mid * KEY_HEAD_SIZE
-    const probeHead = ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0
-    let c = head - probeHead
-    if (c === 0) {
-      const offset = body[LEAF_HEADER_SIZE + mid * OFFSET_SLOT_SIZE]! | (body[LEAF_HEADER_SIZE + mid * OFFSET_SLOT_SIZE + 1]! << 8)
-      const keyLength = body[offset]! | (body[offset + 1]! << 8)
-      c = compareKeyWithBytes(key, body, offset + LEAF_CELL_KEY_OFFSET, keyLength)
-    }
+    const c = compareWithSlot(body, LEAF_KIND, headsStart, mid, key, head)
     if (c > 0) low = mid + 1
     else if (c < 0) high = mid - 1
     else return mid

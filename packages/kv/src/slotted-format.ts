@@ -1,4 +1,5 @@
 import { readU16, writeU16, zeroBytes } from './bytes.js'
+import { compareKeyWithBytes } from './compare.js'
 
 /**
  * The slotted layout shared by leaf and branch pages (see FORMAT.md). Two slot layouts exist; the
@@ -32,6 +33,13 @@ export const KEY_HEAD_PREFIX_OFFSET = 7 // u8: bytes all keys share, which heads
 export const SLOTTED_HEADER_SIZE = 8
 /** The longest prefix a header can record; keys may share more. */
 export const MAX_KEY_HEAD_PREFIX = 255
+/**
+ * The shortest prefix a page records. A branch search whose page has one first compares the key
+ * with it, which reads the first cell; keys that share fewer bytes than this keep two or more of
+ * their four head bytes apart anyway, which tells a page's keys apart as a rule (random keys: a
+ * leaf's share about 2 bytes at 10 M keys, a branch's 1).
+ */
+export const MIN_KEY_HEAD_PREFIX = 3
 export const SLOT_LAYOUT_OFFSETS = 0
 export const SLOT_LAYOUT_KEY_HEADS = 1
 /** Bytes of slot per cell: the offset, and in the key-head layout the head. */
@@ -102,6 +110,11 @@ export function comparePrefix(body: Uint8Array, kind: SlottedKind, key: Uint8Arr
   return key.length < prefix ? -1 : 0
 }
 
+/** What a page records of the `shared` bytes all its keys share. */
+function recordablePrefix(shared: number): number {
+  return shared < MIN_KEY_HEAD_PREFIX ? 0 : shared
+}
+
 /** Records a prefix of `prefix` bytes, which all keys of the page share, and rewrites every head for it. */
 function rewriteKeyHeads(body: Uint8Array, kind: SlottedKind, prefix: number): void {
   body[KEY_HEAD_PREFIX_OFFSET] = prefix
@@ -128,13 +141,13 @@ function prefixIncluding(body: Uint8Array, kind: SlottedKind, key: Uint8Array, k
   if (prefix === 0 && count > 1) return 0
   const first = slotAt(body, kind.headerSize, 0)
   const limit = count === 1 ? MAX_KEY_HEAD_PREFIX : prefix
-  const shared = commonPrefix(key, keyStart, keyLength, body, first + kind.cellKeyOffset, readU16(body, first), limit)
+  const shared = recordablePrefix(commonPrefix(key, keyStart, keyLength, body, first + kind.cellKeyOffset, readU16(body, first), limit))
   if (shared !== prefix) rewriteKeyHeads(body, kind, shared)
   return shared
 }
 
 /**
- * Gives a key-head page the longest prefix its keys share (up to MAX_KEY_HEAD_PREFIX). For a page
+ * Gives a key-head page the longest prefix its keys share (MIN_KEY_HEAD_PREFIX to MAX_KEY_HEAD_PREFIX, else none). For a page
  * just filled: otherwise a page's prefix only shrinks, as keys arrive that do not share it (any
  * prefix the keys share is valid, 0 always). Nothing to do in the offsets layout.
  */
@@ -146,13 +159,34 @@ export function fitKeyHeadPrefix(body: Uint8Array, kind: SlottedKind): void {
   const k = kind.cellKeyOffset
   // Keys are in order, so what the first and the last share, all share. A lone key shares nothing
   // with a neighbour yet, and the next insert would only take its prefix back.
-  const prefix = count < 2 ? 0 : commonPrefix(body, first + k, readU16(body, first), body, last + k, readU16(body, last), MAX_KEY_HEAD_PREFIX)
-  rewriteKeyHeads(body, kind, prefix)
+  const shared = count < 2 ? 0 : commonPrefix(body, first + k, readU16(body, first), body, last + k, readU16(body, last), MAX_KEY_HEAD_PREFIX)
+  rewriteKeyHeads(body, kind, recordablePrefix(shared))
 }
 
 /** Where the heads start in a key-head page: after the last offset. */
 export function keyHeadsStart(body: Uint8Array, headerSize: number): number {
   return headerSize + readU16(body, CELL_COUNT_OFFSET) * OFFSET_SLOT_SIZE
+}
+
+/**
+ * How `key`, whose head (after the page's prefix) is `head`, compares with the key of slot `index`
+ * of a key-head page whose heads start at `headsStart`. The cell is read only when the heads are
+ * equal: that is the point of the heads.
+ */
+export function compareWithSlot(
+  body: Uint8Array,
+  kind: SlottedKind,
+  headsStart: number,
+  index: number,
+  key: Uint8Array,
+  head: number,
+): number {
+  const at = headsStart + index * KEY_HEAD_SIZE
+  const slotHead = ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0
+  if (head !== slotHead) return head - slotHead
+  const slot = kind.headerSize + index * OFFSET_SLOT_SIZE
+  const offset = body[slot]! | (body[slot + 1]! << 8)
+  return compareKeyWithBytes(key, body, offset + kind.cellKeyOffset, body[offset]! | (body[offset + 1]! << 8))
 }
 
 /** Head `index` of a key-head page whose heads start at `headsStart`. */

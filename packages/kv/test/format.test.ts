@@ -228,6 +228,11 @@ describe('key heads (slotted-format.ts)', () => {
     expect(hex(body.subarray(LEAF_HEADER_SIZE + 2 * 4, LEAF_HEADER_SIZE + 2 * 4 + 16))).toBe('30303031' + '30303032' + '30303032' + '31000000')
     body[KEY_HEAD_PREFIX_OFFSET] = 6
     expect(validateLeaf(body)).toBe("key 3 does not start with the page's 6-byte key-head prefix")
+    // Fewer than three shared bytes are not worth a branch search's read of the first key.
+    const short = leafWith(['ab1', 'ab2', 'ab3'])
+    fitKeyHeadPrefix(short, LEAF_KIND)
+    expect(keyHeadPrefix(short)).toBe(0)
+    expect(keyHeadPrefix(leafWith(['abc1', 'abc2']))).toBe(3)
   })
 
   it('validation reports a head that disagrees with its key, and a layout it does not know', () => {
