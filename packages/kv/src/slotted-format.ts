@@ -147,9 +147,10 @@ function prefixIncluding(body: Uint8Array, kind: SlottedKind, key: Uint8Array, k
 }
 
 /**
- * Gives a key-head page the longest prefix its keys share (MIN_KEY_HEAD_PREFIX to MAX_KEY_HEAD_PREFIX, else none). For a page
- * just filled: otherwise a page's prefix only shrinks, as keys arrive that do not share it (any
- * prefix the keys share is valid, 0 always). Nothing to do in the offsets layout.
+ * Gives a key-head page the longest prefix its keys share (from MIN_KEY_HEAD_PREFIX up to
+ * MAX_KEY_HEAD_PREFIX bytes, else none). For a page just filled: otherwise a page's prefix only
+ * shrinks, as keys arrive that do not share it (any prefix the keys share is valid, 0 always).
+ * Nothing to do in the offsets layout.
  */
 export function fitKeyHeadPrefix(body: Uint8Array, kind: SlottedKind): void {
   if (!hasKeyHeads(body)) return
