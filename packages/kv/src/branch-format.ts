@@ -5,11 +5,10 @@ import {
   KEY_HEAD_PREFIX_OFFSET,
   OFFSET_SLOT_SIZE,
   SLOTTED_HEADER_SIZE,
-  SLOT_LAYOUT_KEY_HEADS,
-  SLOT_LAYOUT_OFFSET,
   cellCount,
   comparePrefix,
   compareWithSlot,
+  hasKeyHeads,
   initSlotted,
   keyHead,
   validateSlotted,
@@ -71,7 +70,7 @@ export function setBranchChildAt(body: Uint8Array, index: number, pageId: number
  * number of separators <= `key`.
  */
 export function branchChildIndex(body: Uint8Array, key: Uint8Array): number {
-  if (body[SLOT_LAYOUT_OFFSET] === SLOT_LAYOUT_KEY_HEADS) return branchChildIndexByHeads(body, key)
+  if (hasKeyHeads(body)) return branchChildIndexByHeads(body, key)
   let low = 0
   let high = readU16(body, 0)
   while (low < high) {

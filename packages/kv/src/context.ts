@@ -4,7 +4,7 @@ import { BRANCH_HEADER_SIZE, BRANCH_PAGE_TYPE } from './branch-format.js'
 import { LEAF_HEADER_SIZE, LEAF_PAGE_TYPE } from './leaf-format.js'
 import { PAGER_HEADER_ALLOWANCE, maxCellSize, usesKeyHeads } from './limits.js'
 import { overflowCapacity } from './overflow-format.js'
-import { SLOT_LAYOUT_KEY_HEADS, SLOT_LAYOUT_OFFSETS, slotLayout, slotSizeFor, slottedHeaderProblem } from './slotted-format.js'
+import { hasKeyHeads, slotLayoutProblem, slotSizeFor, slottedHeaderProblem } from './slotted-format.js'
 
 /** Deeper than any tree of 2^53 keys with fan-out >= 4: a longer descent means a cycle. */
 export const MAX_TREE_DEPTH = 40
@@ -95,9 +95,9 @@ export class TreeContext {
    * the header's bounds, which mean nothing in a layout the tree does not expect.
    */
   layoutProblem(body: Uint8Array): string | undefined {
-    const layout = slotLayout(body)
-    if (layout !== SLOT_LAYOUT_OFFSETS && layout !== SLOT_LAYOUT_KEY_HEADS) return `unknown slot layout ${layout}`
-    if ((layout === SLOT_LAYOUT_KEY_HEADS) === this.keyHeads) return undefined
+    const unknown = slotLayoutProblem(body)
+    if (unknown !== undefined) return unknown
+    if (hasKeyHeads(body) === this.keyHeads) return undefined
     return this.keyHeads
       ? 'page uses the offsets-only slot layout in a tree of key-head pages'
       : 'page uses the key-head slot layout in a tree of offsets-only pages (a format this file predates)'

@@ -5,11 +5,10 @@ import {
   KEY_HEAD_PREFIX_OFFSET,
   OFFSET_SLOT_SIZE,
   SLOTTED_HEADER_SIZE,
-  SLOT_LAYOUT_KEY_HEADS,
-  SLOT_LAYOUT_OFFSET,
   cellCount,
   comparePrefix,
   compareWithSlot,
+  hasKeyHeads,
   keyHead,
   validateSlotted,
   type SlottedKind,
@@ -79,7 +78,7 @@ export function leafOverflowPageId(body: Uint8Array, cellOffset: number): number
  * when it is absent.
  */
 export function leafFind(body: Uint8Array, key: Uint8Array): number {
-  if (body[SLOT_LAYOUT_OFFSET] === SLOT_LAYOUT_KEY_HEADS) return leafFindByHeads(body, key)
+  if (hasKeyHeads(body)) return leafFindByHeads(body, key)
   let low = 0
   let high = readU16(body, 0) - 1
   while (low <= high) {

@@ -182,8 +182,7 @@ export function compareWithSlot(
   key: Uint8Array,
   head: number,
 ): number {
-  const at = headsStart + index * KEY_HEAD_SIZE
-  const slotHead = ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0
+  const slotHead = keyHeadAt(body, headsStart, index)
   if (head !== slotHead) return head - slotHead
   const slot = kind.headerSize + index * OFFSET_SLOT_SIZE
   const offset = body[slot]! | (body[slot + 1]! << 8)
@@ -261,9 +260,9 @@ export function usableBytes(bodySize: number, headerSize: number): number {
  * written by a buggy or foreign writer from sending offsets outside the body.
  */
 export function slottedHeaderProblem(body: Uint8Array, headerSize: number): string | undefined {
-  const layout = slotLayout(body)
-  if (layout !== SLOT_LAYOUT_OFFSETS && layout !== SLOT_LAYOUT_KEY_HEADS) return `unknown slot layout ${layout}`
-  if (layout === SLOT_LAYOUT_OFFSETS && keyHeadPrefix(body) !== 0) return 'a key-head prefix in a page without key heads'
+  const layoutProblem = slotLayoutProblem(body)
+  if (layoutProblem !== undefined) return layoutProblem
+  if (!hasKeyHeads(body) && keyHeadPrefix(body) !== 0) return 'a key-head prefix in a page without key heads'
   const count = cellCount(body)
   const areaStart = cellAreaStart(body)
   if (headerSize + count * slotSize(body) > areaStart || areaStart > body.length) {
@@ -271,6 +270,12 @@ export function slottedHeaderProblem(body: Uint8Array, headerSize: number): stri
   }
   if (fragmentedBytes(body) > body.length - areaStart) return 'fragmented byte count exceeds the cell area'
   return undefined
+}
+
+/** Why the header's `layout` field is not a layout this build knows, or undefined. */
+export function slotLayoutProblem(body: Uint8Array): string | undefined {
+  const layout = slotLayout(body)
+  return layout === SLOT_LAYOUT_OFFSETS || layout === SLOT_LAYOUT_KEY_HEADS ? undefined : `unknown slot layout ${layout}`
 }
 
 /**
