@@ -99,6 +99,7 @@ describe('data-file format versions through the engine', () => {
       'cannot compact: key of 992 bytes exceeds the limit of 988 bytes in the current data-file format ' +
         "(this store's file is format 2, which allowed it); the store is unchanged",
     ])
+    expect(await vfs.exists(join(dir, 'data.tdb.compacting'))).toBe(false)
     const reopened = await open(dir)
     expect(new TextDecoder().decode(await reopened.get(longKey))).toBe('long')
     expect((await reopened.check()).problems).toEqual([])
