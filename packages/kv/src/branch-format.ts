@@ -124,7 +124,7 @@ export function writeBranchCell(
 
 /** Structure and strictly ascending separators; returns the first problem found, or undefined. */
 export function validateBranch(body: Uint8Array): string | undefined {
-  const structural = validateSlotted(body, BRANCH_HEADER_SIZE, BRANCH_CELL_HEADER_SIZE, branchCellSize, BRANCH_CELL_KEY_OFFSET)
+  const structural = validateSlotted(body, BRANCH_KIND, BRANCH_CELL_HEADER_SIZE)
   if (structural !== undefined) return structural
   const count = cellCount(body)
   for (let i = 1; i < count; i++) {

@@ -19,7 +19,7 @@ import {
 import { LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE, leafCellLength, leafCellSize, writeLeafCell } from './leaf-format.js'
 import { treeLimits, type TreeLimits } from './limits.js'
 import { writeOverflowChain } from './overflow.js'
-import { cellAreaStart, cellCount, fitKeyHeadPrefix, initSlotted, insertCell, removeCell, slotSize } from './slotted-format.js'
+import { cellAreaStart, cellCount, fitKeyHeadPrefix, initSlotted, insertCell, removeCell, slotSize, slotsEnd } from './slotted-format.js'
 
 export interface TreeBuilderOptions {
   /** Named in errors; defaults to `btree`. */
@@ -170,8 +170,7 @@ export class TreeBuilder {
 
 /** Whether a cell of `length` bytes and its slot fit in the free gap (pages built here have no holes). */
 function fits(body: Uint8Array, headerSize: number, length: number): boolean {
-  const size = slotSize(body)
-  return cellAreaStart(body) - (headerSize + cellCount(body) * size) >= length + size
+  return cellAreaStart(body) - slotsEnd(body, headerSize) >= length + slotSize(body)
 }
 
 /** Builds a tree from `entries` (strictly ascending keys) into `pager`; returns the root page id. */

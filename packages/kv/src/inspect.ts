@@ -22,6 +22,7 @@ import {
   keyHeadPrefix,
   keyHeadsStart,
   slotSize,
+  slotsEnd,
   slottedHeaderProblem,
 } from './slotted-format.js'
 
@@ -117,14 +118,15 @@ function space(body: Uint8Array, headerSize: number): SlottedSpace {
   const areaStart = cellAreaStart(body)
   const fragmented = fragmentedBytes(body)
   const size = slotSize(body)
+  const end = slotsEnd(body, headerSize)
   return {
     keyHeads: hasKeyHeads(body),
     keyHeadPrefix: keyHeadPrefix(body),
     cellCount: count,
     headerSize,
-    slotsEnd: headerSize + count * size,
+    slotsEnd: end,
     cellAreaStart: areaStart,
-    freeBytes: Math.max(0, areaStart - headerSize - count * size),
+    freeBytes: Math.max(0, areaStart - end),
     fragmentedBytes: fragmented,
     usedBytes: count * size + Math.max(0, body.length - areaStart - fragmented),
     usableBytes: body.length - headerSize,

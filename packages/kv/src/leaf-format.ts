@@ -150,7 +150,7 @@ export function writeLeafCell(
  * undefined. (Key bounds against the parent's separators are the checker's job.)
  */
 export function validateLeaf(body: Uint8Array): string | undefined {
-  const structural = validateSlotted(body, LEAF_HEADER_SIZE, LEAF_CELL_HEADER_SIZE, leafCellSize, LEAF_CELL_KEY_OFFSET)
+  const structural = validateSlotted(body, LEAF_KIND, LEAF_CELL_HEADER_SIZE)
   if (structural !== undefined) return structural
   const count = cellCount(body)
   for (let i = 0; i < count; i++) {

@@ -238,8 +238,8 @@ export function initSlotted(body: Uint8Array, keyHeads: boolean): void {
   body[SLOT_LAYOUT_OFFSET] = keyHeads ? SLOT_LAYOUT_KEY_HEADS : SLOT_LAYOUT_OFFSETS
 }
 
-/** End of the slot arrays. */
-function slotsEnd(body: Uint8Array, headerSize: number): number {
+/** Body offset where the slot arrays end: the offsets, then (key-head layout) the heads. */
+export function slotsEnd(body: Uint8Array, headerSize: number): number {
   return headerSize + cellCount(body) * slotSize(body)
 }
 
@@ -386,15 +386,10 @@ export function compactCells(body: Uint8Array, headerSize: number, cellSizeOf: C
 /**
  * Full structural validation for `check`: every slot points inside the cell area, every cell fits
  * in the body, no two cells overlap, and live cells plus `fragmentedBytes` account for the whole
- * cell area. `cellHeaderSize` bytes must be readable before `cellSizeOf` is asked.
+ * cell area. `cellHeaderSize` bytes must be readable before the kind's `cellSizeOf` is asked.
  */
-export function validateSlotted(
-  body: Uint8Array,
-  headerSize: number,
-  cellHeaderSize: number,
-  cellSizeOf: CellSizeOf,
-  cellKeyOffset: number,
-): string | undefined {
+export function validateSlotted(body: Uint8Array, kind: SlottedKind, cellHeaderSize: number): string | undefined {
+  const { headerSize, cellKeyOffset, cellSizeOf } = kind
   const headerProblem = slottedHeaderProblem(body, headerSize)
   if (headerProblem !== undefined) return headerProblem
   const count = cellCount(body)
