@@ -1,9 +1,14 @@
-import { appendCell, fitKeyHeadPrefix, type SlottedKind } from './slotted-format.js'
+import { cellCount, fillEmptySlotted, type SlottedKind } from './slotted-format.js'
+
+/** Where cell `slot` of a page starts, and how many bytes the cell at an offset takes: a page kind's accessors. */
+export type CellOffsetOf = (page: Uint8Array, slot: number) => number
+export type CellSizeOf = (page: Uint8Array, offset: number) => number
 
 /**
  * The cells of one or two pages (plus at most one new cell) in key order, gathered from copies of
  * the pages so that the pages themselves can be rebuilt from it: the common ground of splitting,
- * merging and redistributing. Rebuilds are rare, so plain arrays are fine here.
+ * merging and redistributing. One list serves every rebuild of a tree (see
+ * `TreeContext.cellsForRebuild`), so the arrays grow once instead of on every rebuild.
  */
 export class CellList {
   /** `slotSize`: bytes of slot per cell in the pages the list is laid out into. */
@@ -17,10 +22,43 @@ export class CellList {
     return this.lengths.length
   }
 
+  /** Empties the list, keeping the arrays' room. */
+  clear(): void {
+    this.sources.length = 0
+    this.offsets.length = 0
+    this.lengths.length = 0
+  }
+
   push(source: Uint8Array, offset: number, length: number): void {
     this.sources.push(source)
     this.offsets.push(offset)
     this.lengths.push(length)
+  }
+
+  /** Appends the cells of the page copy `page`, in slot order. */
+  pushPage(page: Uint8Array, cellOffset: CellOffsetOf, cellSize: CellSizeOf): void {
+    this.pushPageWithNewCell(page, cellCount(page), undefined, 0, cellOffset, cellSize)
+  }
+
+  /**
+   * Appends the cells of the page copy `page`, in slot order, with the `newCellLength`-byte cell at
+   * the start of `newCell` inserted at slot `index` (none when `newCell` is undefined).
+   */
+  pushPageWithNewCell(
+    page: Uint8Array,
+    index: number,
+    newCell: Uint8Array | undefined,
+    newCellLength: number,
+    cellOffset: CellOffsetOf,
+    cellSize: CellSizeOf,
+  ): void {
+    const count = cellCount(page)
+    for (let i = 0; i < count; i++) {
+      if (i === index && newCell !== undefined) this.push(newCell, 0, newCellLength)
+      const offset = cellOffset(page, i)
+      this.push(page, offset, cellSize(page, offset))
+    }
+    if (index === count && newCell !== undefined) this.push(newCell, 0, newCellLength)
   }
 
   /** Bytes that cells [from, to) take in a page, slots included. */
@@ -35,8 +73,7 @@ export class CellList {
    * the key-head prefix they share.
    */
   fill(body: Uint8Array, kind: SlottedKind, from: number, to: number): void {
-    for (let i = from; i < to; i++) appendCell(body, kind, this.sources[i]!, this.offsets[i]!, this.lengths[i]!)
-    fitKeyHeadPrefix(body, kind)
+    fillEmptySlotted(body, kind, this.sources, this.offsets, this.lengths, from, to)
   }
 }
 

@@ -2,6 +2,7 @@ import type { Page, Pager } from '@tinydb/pager'
 import { TinyDbError, corruption } from '@tinydb/vfs'
 import { BRANCH_HEADER_SIZE, BRANCH_PAGE_TYPE } from './branch-format.js'
 import { LEAF_HEADER_SIZE, LEAF_PAGE_TYPE } from './leaf-format.js'
+import { CellList } from './cell-list.js'
 import { PAGER_HEADER_ALLOWANCE, maxCellSize, usesKeyHeads } from './limits.js'
 import { overflowCapacity } from './overflow-format.js'
 import { hasKeyHeads, slotLayoutProblem, slotSizeFor, slottedHeaderProblem } from './slotted-format.js'
@@ -31,6 +32,7 @@ export class TreeContext {
   readonly scratchB: Uint8Array
   /** Holds the one new cell of an insert that has to split. */
   readonly cellScratch: Uint8Array
+  private readonly rebuildCells: CellList
 
   constructor(
     readonly pager: Pager,
@@ -53,6 +55,17 @@ export class TreeContext {
     this.scratchA = new Uint8Array(pager.bodySize)
     this.scratchB = new Uint8Array(pager.bodySize)
     this.cellScratch = new Uint8Array(pager.bodySize)
+    this.rebuildCells = new CellList(this.slotSize)
+  }
+
+  /**
+   * The emptied list of cells for a page rebuild (split or redistribution). One per tree: a
+   * rebuild is synchronous and done with its list before the next begins (a split's separator is
+   * copied out of it before the parent is touched).
+   */
+  cellsForRebuild(): CellList {
+    this.rebuildCells.clear()
+    return this.rebuildCells
   }
 
   corruption(pageId: number, what: string): TinyDbError {

@@ -1,5 +1,5 @@
 import { readU16, readU32 } from './bytes.js'
-import { CellList, chooseBranchSplit, chooseLeafSplit } from './cell-list.js'
+import { chooseBranchSplit, chooseLeafSplit } from './cell-list.js'
 import type { TreeContext } from './context.js'
 import {
   BRANCH_CELL_KEY_OFFSET,
@@ -115,11 +115,11 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
   scratchA.set(left.body)
   scratchB.set(right)
   const separatorOffset = branchCellOffset(parent, leftIndex)
-  const cells = new CellList(context.slotSize)
+  const cells = context.cellsForRebuild()
   let separator: Uint8Array
   if (left.type === LEAF_PAGE_TYPE) {
-    pushCells(cells, scratchA, leafCellOffset, leafCellSize)
-    pushCells(cells, scratchB, leafCellOffset, leafCellSize)
+    cells.pushPage(scratchA, leafCellOffset, leafCellSize)
+    cells.pushPage(scratchB, leafCellOffset, leafCellSize)
     const k = chooseLeafSplit(cells, context.bodySize - LEAF_HEADER_SIZE, false)
     initSlotted(left.body, context.keyHeads)
     cells.fill(left.body, LEAF_KIND, 0, k)
@@ -127,7 +127,7 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
     cells.fill(right, LEAF_KIND, k, cells.length)
     separator = leafSeparator(cells, k)
   } else {
-    pushCells(cells, scratchA, branchCellOffset, branchCellSize)
+    cells.pushPage(scratchA, branchCellOffset, branchCellSize)
     const keyLength = branchKeyLength(parent, separatorOffset)
     writeBranchCell(
       context.cellScratch,
@@ -138,7 +138,7 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
       readU32(scratchB, BRANCH_LEFTMOST_CHILD_OFFSET),
     )
     cells.push(context.cellScratch, 0, branchCellLength(keyLength))
-    pushCells(cells, scratchB, branchCellOffset, branchCellSize)
+    cells.pushPage(scratchB, branchCellOffset, branchCellSize)
     const m = chooseBranchSplit(cells, context.bodySize - BRANCH_HEADER_SIZE, false)
     const up = takeBranchCell(cells, m)
     initBranch(left.body, readU32(scratchA, BRANCH_LEFTMOST_CHILD_OFFSET), context.keyHeads)
@@ -149,19 +149,6 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
   }
   removeCell(parent, BRANCH_HEADER_SIZE, leftIndex, branchCellSize(parent, separatorOffset))
   return { separatorIndex: leftIndex, separator, rightPageId: rightId }
-}
-
-function pushCells(
-  cells: CellList,
-  source: Uint8Array,
-  cellOffset: (body: Uint8Array, index: number) => number,
-  cellSize: (body: Uint8Array, offset: number) => number,
-): void {
-  const count = cellCount(source)
-  for (let i = 0; i < count; i++) {
-    const offset = cellOffset(source, i)
-    cells.push(source, offset, cellSize(source, offset))
-  }
 }
 
 /** Appends every cell of page `from`, in order, after the cells of page `to` (a merge into the left page). */

@@ -343,26 +343,47 @@ export function removeCell(body: Uint8Array, headerSize: number, index: number, 
   }
 }
 
-/** Appends a cell copied from `source` after the last slot; the caller has checked that it fits. */
-export function appendCell(body: Uint8Array, kind: SlottedKind, source: Uint8Array, sourceOffset: number, length: number): void {
+/**
+ * Lays cells [from, to) of the lists out in the emptied page `body` (after `initSlotted`): cell i
+ * in slot i, the cells from the page's end down, as inserts in key order would place them, then the
+ * key-head prefix they share and every head (key-head layout). One pass: an append per cell moved
+ * every head the page already had and computed each head twice (once as appended, once for the
+ * prefix), and a copy per cell cost more than the bytes it moved.
+ */
+export function fillEmptySlotted(
+  body: Uint8Array,
+  kind: SlottedKind,
+  sources: readonly Uint8Array[],
+  offsets: readonly number[],
+  lengths: readonly number[],
+  from: number,
+  to: number,
+): void {
   const { headerSize } = kind
-  const count = cellCount(body)
-  const size = slotSize(body)
-  const offset = cellAreaStart(body) - length
-  if (offset < headerSize + (count + 1) * size) throw new Error('kv internal error: appendCell overflows the page')
-  body.set(source.subarray(sourceOffset, sourceOffset + length), offset)
-  if (size === KEY_HEAD_SLOT_SIZE) {
-    const keyStart = offset + kind.cellKeyOffset
-    const prefix = prefixIncluding(body, kind, body, keyStart, readU16(body, offset))
-    // Appending moves no head, but all of them move right to make room for the new offset.
-    const offsetsEnd = headerSize + count * OFFSET_SLOT_SIZE
-    const headsEnd = offsetsEnd + count * KEY_HEAD_SIZE
-    body.copyWithin(offsetsEnd + OFFSET_SLOT_SIZE, offsetsEnd, headsEnd)
-    writeKeyHead(body, headsEnd + OFFSET_SLOT_SIZE, cellKeyHead(body, offset, kind.cellKeyOffset, prefix))
+  const count = to - from
+  let cellBytes = 0
+  for (let i = from; i < to; i++) cellBytes += lengths[i]!
+  if (cellCount(body) !== 0 || headerSize + count * slotSize(body) + cellBytes > cellAreaStart(body)) {
+    throw new Error('kv internal error: fillEmptySlotted needs an empty page with room for the cells')
   }
-  writeU16(body, CELL_AREA_START_OFFSET, offset)
-  writeU16(body, headerSize + count * OFFSET_SLOT_SIZE, offset)
-  writeU16(body, CELL_COUNT_OFFSET, count + 1)
+  let end = cellAreaStart(body)
+  for (let i = 0; i < count; ) {
+    // A run of cells that already lie each directly below the one before, as this function lays
+    // them out, goes over in one copy: a page rebuilt before holds few runs, not a cell per copy.
+    const source = sources[from + i]!
+    const runEnd = offsets[from + i]! + lengths[from + i]!
+    let j = i + 1
+    while (j < count && sources[from + j] === source && offsets[from + j]! + lengths[from + j]! === offsets[from + j - 1]!) j++
+    const runStart = offsets[from + j - 1]!
+    const shift = end - runEnd
+    body.set(source.subarray(runStart, runEnd), runStart + shift)
+    for (let k = i; k < j; k++) writeU16(body, headerSize + k * OFFSET_SLOT_SIZE, offsets[from + k]! + shift)
+    end = runStart + shift
+    i = j
+  }
+  writeU16(body, CELL_AREA_START_OFFSET, end)
+  writeU16(body, CELL_COUNT_OFFSET, count)
+  fitKeyHeadPrefix(body, kind)
 }
 
 /** Squeezes the holes out of the cell area, keeping every slot's cell (heads are unchanged). */

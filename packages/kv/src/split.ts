@@ -1,5 +1,5 @@
 import { copyBytes, readU32 } from './bytes.js'
-import { CellList, chooseBranchSplit, chooseLeafSplit } from './cell-list.js'
+import { chooseBranchSplit, chooseLeafSplit, type CellList, type CellOffsetOf, type CellSizeOf } from './cell-list.js'
 import { shortestSeparator } from './compare.js'
 import type { TreeContext } from './context.js'
 import {
@@ -17,7 +17,7 @@ import {
   writeBranchCell,
 } from './branch-format.js'
 import { LEAF_CELL_KEY_OFFSET, LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE, leafCellOffset, leafCellSize, leafKeyLength } from './leaf-format.js'
-import { cellCount, initSlotted, insertCell } from './slotted-format.js'
+import { initSlotted, insertCell } from './slotted-format.js'
 
 /** A page split in two: the parent must gain `separator` with `rightPageId` as its right child. */
 export interface SplitResult {
@@ -119,18 +119,12 @@ function cellsWithNewCell(
   body: Uint8Array,
   index: number,
   newCellLength: number,
-  cellOffset: (page: Uint8Array, slot: number) => number,
-  cellSize: (page: Uint8Array, offset: number) => number,
+  cellOffset: CellOffsetOf,
+  cellSize: CellSizeOf,
 ): CellList {
   const { scratchA } = context
   scratchA.set(body)
-  const cells = new CellList(context.slotSize)
-  const count = cellCount(scratchA)
-  for (let i = 0; i < count; i++) {
-    if (i === index) cells.push(context.cellScratch, 0, newCellLength)
-    const offset = cellOffset(scratchA, i)
-    cells.push(scratchA, offset, cellSize(scratchA, offset))
-  }
-  if (index === count) cells.push(context.cellScratch, 0, newCellLength)
+  const cells = context.cellsForRebuild()
+  cells.pushPageWithNewCell(scratchA, index, context.cellScratch, newCellLength, cellOffset, cellSize)
   return cells
 }
