@@ -35,30 +35,12 @@ export class CellList {
     this.lengths.push(length)
   }
 
-  /** Appends the cells of the page copy `page`, in slot order. */
-  pushPage(page: Uint8Array, cellOffset: CellOffsetOf, cellSize: CellSizeOf): void {
-    this.pushPageWithNewCell(page, cellCount(page), undefined, 0, cellOffset, cellSize)
-  }
-
-  /**
-   * Appends the cells of the page copy `page`, in slot order, with the `newCellLength`-byte cell at
-   * the start of `newCell` inserted at slot `index` (none when `newCell` is undefined).
-   */
-  pushPageWithNewCell(
-    page: Uint8Array,
-    index: number,
-    newCell: Uint8Array | undefined,
-    newCellLength: number,
-    cellOffset: CellOffsetOf,
-    cellSize: CellSizeOf,
-  ): void {
-    const count = cellCount(page)
-    for (let i = 0; i < count; i++) {
-      if (i === index && newCell !== undefined) this.push(newCell, 0, newCellLength)
+  /** Appends cells [from, to) of the page copy `page` (all of them by default), in slot order. */
+  pushPage(page: Uint8Array, cellOffset: CellOffsetOf, cellSize: CellSizeOf, from = 0, to = cellCount(page)): void {
+    for (let i = from; i < to; i++) {
       const offset = cellOffset(page, i)
       this.push(page, offset, cellSize(page, offset))
     }
-    if (index === count && newCell !== undefined) this.push(newCell, 0, newCellLength)
   }
 
   /** Bytes that cells [from, to) take in a page, slots included. */

@@ -125,6 +125,8 @@ function cellsWithNewCell(
   const { scratchA } = context
   scratchA.set(body)
   const cells = context.cellsForRebuild()
-  cells.pushPageWithNewCell(scratchA, index, context.cellScratch, newCellLength, cellOffset, cellSize)
+  cells.pushPage(scratchA, cellOffset, cellSize, 0, index)
+  cells.push(context.cellScratch, 0, newCellLength)
+  cells.pushPage(scratchA, cellOffset, cellSize, index)
   return cells
 }
