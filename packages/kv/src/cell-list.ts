@@ -1,8 +1,4 @@
-import { cellCount, fillEmptySlotted, type SlottedKind } from './slotted-format.js'
-
-/** Where cell `slot` of a page starts, and how many bytes the cell at an offset takes: a page kind's accessors. */
-export type CellOffsetOf = (page: Uint8Array, slot: number) => number
-export type CellSizeOf = (page: Uint8Array, offset: number) => number
+import { cellCount, fillEmptySlotted, slotAt, type SlottedKind } from './slotted-format.js'
 
 /**
  * The cells of one or two pages (plus at most one new cell) in key order, gathered from copies of
@@ -35,11 +31,11 @@ export class CellList {
     this.lengths.push(length)
   }
 
-  /** Appends cells [from, to) of the page copy `page` (all of them by default), in slot order. */
-  pushPage(page: Uint8Array, cellOffset: CellOffsetOf, cellSize: CellSizeOf, from = 0, to = cellCount(page)): void {
+  /** Appends cells [from, to) of the page copy `page` of `kind` (all of them by default), in slot order. */
+  pushPage(page: Uint8Array, kind: SlottedKind, from = 0, to = cellCount(page)): void {
     for (let i = from; i < to; i++) {
-      const offset = cellOffset(page, i)
-      this.push(page, offset, cellSize(page, offset))
+      const offset = slotAt(page, kind.headerSize, i)
+      this.push(page, offset, kind.cellSizeOf(page, offset))
     }
   }
 

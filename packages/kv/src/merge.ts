@@ -17,8 +17,8 @@ import {
   writeBranchCell,
 } from './branch-format.js'
 import { writablePageId } from './cow.js'
-import { LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE, leafCellOffset, leafCellSize } from './leaf-format.js'
-import { cellCount, initSlotted, insertCell, removeCell, usedBytes, type SlottedKind } from './slotted-format.js'
+import { LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE } from './leaf-format.js'
+import { cellCount, initSlotted, insertCell, removeCell, slotAt, usedBytes, type SlottedKind } from './slotted-format.js'
 import { leafSeparator, takeBranchCell, type SplitResult } from './split.js'
 
 /**
@@ -87,13 +87,13 @@ function merge(context: TreeContext, parent: Uint8Array, leftIndex: number): voi
   const right = pager.read(rightId).body
   const separatorOffset = branchCellOffset(parent, leftIndex)
   if (left.type === LEAF_PAGE_TYPE) {
-    appendCells(left.body, right, LEAF_KIND, leafCellOffset, context.scratchA)
+    appendCells(left.body, right, LEAF_KIND, context.scratchA)
   } else {
     const keyLength = branchKeyLength(parent, separatorOffset)
     const length = branchCellLength(keyLength)
     const at = insertCell(left.body, BRANCH_KIND, cellCount(left.body), length, parent, separatorOffset + BRANCH_CELL_KEY_OFFSET, keyLength, context.scratchA)
     writeBranchCell(left.body, at, parent, separatorOffset + BRANCH_CELL_KEY_OFFSET, keyLength, branchChildAt(right, 0))
-    appendCells(left.body, right, BRANCH_KIND, branchCellOffset, context.scratchA)
+    appendCells(left.body, right, BRANCH_KIND, context.scratchA)
   }
   removeCell(parent, BRANCH_HEADER_SIZE, leftIndex, branchCellSize(parent, separatorOffset))
   pager.free(rightId)
@@ -118,8 +118,8 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
   const cells = context.cellsForRebuild()
   let separator: Uint8Array
   if (left.type === LEAF_PAGE_TYPE) {
-    cells.pushPage(scratchA, leafCellOffset, leafCellSize)
-    cells.pushPage(scratchB, leafCellOffset, leafCellSize)
+    cells.pushPage(scratchA, LEAF_KIND)
+    cells.pushPage(scratchB, LEAF_KIND)
     const k = chooseLeafSplit(cells, context.bodySize - LEAF_HEADER_SIZE, false)
     initSlotted(left.body, context.keyHeads)
     cells.fill(left.body, LEAF_KIND, 0, k)
@@ -127,7 +127,7 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
     cells.fill(right, LEAF_KIND, k, cells.length)
     separator = leafSeparator(cells, k)
   } else {
-    cells.pushPage(scratchA, branchCellOffset, branchCellSize)
+    cells.pushPage(scratchA, BRANCH_KIND)
     const keyLength = branchKeyLength(parent, separatorOffset)
     writeBranchCell(
       context.cellScratch,
@@ -138,7 +138,7 @@ function redistribute(context: TreeContext, parent: Uint8Array, leftIndex: numbe
       readU32(scratchB, BRANCH_LEFTMOST_CHILD_OFFSET),
     )
     cells.push(context.cellScratch, 0, branchCellLength(keyLength))
-    cells.pushPage(scratchB, branchCellOffset, branchCellSize)
+    cells.pushPage(scratchB, BRANCH_KIND)
     const m = chooseBranchSplit(cells, context.bodySize - BRANCH_HEADER_SIZE, false)
     const up = takeBranchCell(cells, m)
     initBranch(left.body, readU32(scratchA, BRANCH_LEFTMOST_CHILD_OFFSET), context.keyHeads)
@@ -156,12 +156,11 @@ function appendCells(
   to: Uint8Array,
   from: Uint8Array,
   kind: SlottedKind,
-  cellOffset: (page: Uint8Array, slot: number) => number,
   scratch: Uint8Array,
 ): void {
   const count = cellCount(from)
   for (let i = 0; i < count; i++) {
-    const offset = cellOffset(from, i)
+    const offset = slotAt(from, kind.headerSize, i)
     const length = kind.cellSizeOf(from, offset)
     const keyStart = offset + kind.cellKeyOffset
     const at = insertCell(to, kind, cellCount(to), length, from, keyStart, readU16(from, offset), scratch)

@@ -1,5 +1,5 @@
 import { copyBytes, readU32 } from './bytes.js'
-import { chooseBranchSplit, chooseLeafSplit, type CellList, type CellOffsetOf, type CellSizeOf } from './cell-list.js'
+import { chooseBranchSplit, chooseLeafSplit, type CellList } from './cell-list.js'
 import { shortestSeparator } from './compare.js'
 import type { TreeContext } from './context.js'
 import {
@@ -10,14 +10,12 @@ import {
   BRANCH_LEFTMOST_CHILD_OFFSET,
   BRANCH_PAGE_TYPE,
   branchCellLength,
-  branchCellOffset,
-  branchCellSize,
   branchKeyLength,
   initBranch,
   writeBranchCell,
 } from './branch-format.js'
-import { LEAF_CELL_KEY_OFFSET, LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE, leafCellOffset, leafCellSize, leafKeyLength } from './leaf-format.js'
-import { initSlotted, insertCell } from './slotted-format.js'
+import { LEAF_CELL_KEY_OFFSET, LEAF_HEADER_SIZE, LEAF_KIND, LEAF_PAGE_TYPE, leafKeyLength } from './leaf-format.js'
+import { initSlotted, insertCell, type SlottedKind } from './slotted-format.js'
 
 /** A page split in two: the parent must gain `separator` with `rightPageId` as its right child. */
 export interface SplitResult {
@@ -39,7 +37,7 @@ export function splitLeaf(
 ): SplitResult {
   const { pager } = context
   const body = pager.read(pageId).body
-  const cells = cellsWithNewCell(context, body, index, newCellLength, leafCellOffset, leafCellSize)
+  const cells = cellsWithNewCell(context, body, LEAF_KIND, index, newCellLength)
   const k = chooseLeafSplit(cells, context.bodySize - LEAF_HEADER_SIZE, appendBias)
   const right = pager.allocate(LEAF_PAGE_TYPE)
   initSlotted(body, context.keyHeads)
@@ -63,7 +61,7 @@ export function splitBranch(
 ): SplitResult {
   const { pager, scratchA } = context
   const body = pager.read(pageId).body
-  const cells = cellsWithNewCell(context, body, index, newCellLength, branchCellOffset, branchCellSize)
+  const cells = cellsWithNewCell(context, body, BRANCH_KIND, index, newCellLength)
   const m = chooseBranchSplit(cells, context.bodySize - BRANCH_HEADER_SIZE, appendBias)
   const up = takeBranchCell(cells, m)
   const right = pager.allocate(BRANCH_PAGE_TYPE)
@@ -117,16 +115,15 @@ export function takeBranchCell(cells: CellList, m: number): { separator: Uint8Ar
 function cellsWithNewCell(
   context: TreeContext,
   body: Uint8Array,
+  kind: SlottedKind,
   index: number,
   newCellLength: number,
-  cellOffset: CellOffsetOf,
-  cellSize: CellSizeOf,
 ): CellList {
   const { scratchA } = context
   scratchA.set(body)
   const cells = context.cellsForRebuild()
-  cells.pushPage(scratchA, cellOffset, cellSize, 0, index)
+  cells.pushPage(scratchA, kind, 0, index)
   cells.push(context.cellScratch, 0, newCellLength)
-  cells.pushPage(scratchA, cellOffset, cellSize, index)
+  cells.pushPage(scratchA, kind, index)
   return cells
 }
