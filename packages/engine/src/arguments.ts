@@ -79,11 +79,13 @@ export interface ResolvedOptions {
   readonly pageSize: number
   readonly cacheSize: number
   readonly checkpointThreshold: number
+  readonly checkpointFlushAfter: number
   readonly walSegmentSize: number
   readonly commitWrites: CommitWrites
 }
 
-const MiB = 1024 * 1024
+const KiB = 1024
+const MiB = 1024 * KiB
 
 export function resolveOptions(options: OpenOptions | undefined): ResolvedOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
@@ -105,6 +107,7 @@ export function resolveOptions(options: OpenOptions | undefined): ResolvedOption
     pageSize: positiveInteger(options?.pageSize, 4096, 'pageSize'),
     cacheSize: positiveInteger(options?.cacheSize, 64 * MiB, 'cacheSize'),
     checkpointThreshold: positiveInteger(options?.checkpointThreshold, 64 * MiB, 'checkpointThreshold'),
+    checkpointFlushAfter: nonNegativeInteger(options?.checkpointFlushAfter, 256 * KiB, 'checkpointFlushAfter'),
     walSegmentSize: positiveInteger(options?.walSegmentSize, 8 * MiB, 'walSegmentSize'),
   }
 }
@@ -113,6 +116,14 @@ function positiveInteger(value: unknown, fallback: number, name: string): number
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
     throw new TinyDbError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${describe(value)}`)
+  }
+  return value
+}
+
+function nonNegativeInteger(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TinyDbError('INVALID_ARGUMENT', `${name} must be an integer >= 0, got ${describe(value)}`)
   }
   return value
 }

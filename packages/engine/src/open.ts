@@ -34,7 +34,11 @@ export async function open(dir: string, options?: OpenOptions): Promise<Db> {
     // The page file and the log are independent until recovery joins them: open both at once, so
     // opening costs one chain of file-system round trips, not two (W6 of apps/bench compare).
     const [pagerOpened, walOpened] = await Promise.allSettled([
-      FilePager.open(vfs, layout.dataPath, { pageSize: resolved.pageSize, cacheSize: resolved.cacheSize }),
+      FilePager.open(vfs, layout.dataPath, {
+        pageSize: resolved.pageSize,
+        cacheSize: resolved.cacheSize,
+        checkpointFlushAfter: resolved.checkpointFlushAfter,
+      }),
       Wal.open(vfs, layout.walDir, {
         segmentSize: resolved.walSegmentSize,
         durability: resolved.durability,

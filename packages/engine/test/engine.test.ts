@@ -76,6 +76,9 @@ describe('engine on the real file system', () => {
     expect(() => db.scan({ limit: -1 })).toThrow(TinyDbError)
     expect(await codeOf(open(dir, { durability: 'sometimes' as 'sync' }))).toBe('INVALID_ARGUMENT')
     expect(await codeOf(open(dir, { commitWrites: 'sometimes' as 'auto' }))).toBe('INVALID_ARGUMENT')
+    for (const checkpointFlushAfter of [-1, 1.5, Number.NaN, '256k' as unknown as number]) {
+      expect(`${String(checkpointFlushAfter)}: ${await codeOf(open(dir, { checkpointFlushAfter }))}`).toBe(`${String(checkpointFlushAfter)}: INVALID_ARGUMENT`)
+    }
     // Refused before anything touches the disk: no directory is made for a store that cannot open.
     const missing = join(dir, 'never-created')
     expect(await codeOf(open(missing, { commitWrites: 'sometimes' as 'auto' }))).toBe('INVALID_ARGUMENT')
@@ -196,6 +199,35 @@ describe('engine on the real file system', () => {
     expect(text(await reopened.get('key599'))).toBe(`value-599-${'x'.repeat(40)}`)
     expect((await entries(reopened)).length).toBe(600)
     await reopened.close()
+  })
+
+  it('syncs a checkpoint\'s pages every checkpointFlushAfter bytes, and once with 0', async () => {
+    const dataSyncsOfACheckpoint = async (checkpointFlushAfter: number): Promise<number> => {
+      const store = await mkdtemp(join(dir, 'flush-'))
+      let dataSyncs = 0
+      const vfs = new ObservedVfs(new NodeVfs(), (event) => {
+        if (event.op === 'sync' && event.path.endsWith('.tdb')) dataSyncs++
+      })
+      const db = await open(store, { vfs, checkpointFlushAfter })
+      // ~35 leaves of 4 KiB for each checkpoint to write.
+      const batch = (value: string) => Array.from({ length: 1000 }, (_, i) => ({ type: 'put' as const, key: `k${String(i).padStart(5, '0')}`, value }))
+      // The first checkpoint of an open also confirms the meta it opened at (one more sync): count the second.
+      await db.batch(batch('v'.repeat(100)))
+      await db.checkpoint()
+      await db.batch(batch('w'.repeat(100)))
+      dataSyncs = 0
+      await db.checkpoint()
+      const synced = dataSyncs
+      await db.close()
+      const reopened = await open(store)
+      expect((await entries(reopened)).length).toBe(1000)
+      await reopened.close()
+      return synced
+    }
+    // The pages once, then the meta.
+    expect(await dataSyncsOfACheckpoint(0)).toBe(2)
+    // Two pages per sync: more than ten syncs of the pages.
+    expect(await dataSyncsOfACheckpoint(8 * 1024)).toBeGreaterThan(10)
   })
 
   it('groups concurrent writers and applies them all', async () => {

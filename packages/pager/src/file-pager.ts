@@ -50,9 +50,26 @@ export interface FilePagerOptions {
    * where the durable checkpoint may reference it (invariant 6). Default: `TINYDB_VERIFY=1`.
    */
   readonly verify?: boolean
+  /**
+   * Bytes of pages a checkpoint writes before it fdatasyncs them and goes on; 0 syncs its pages
+   * once, after all of them. Default 256 KiB. Durability is the same either way: nothing references
+   * the pages before the meta is written, after the last sync. What it bounds is how much of a
+   * checkpoint the disk has queued at a time, and so how long a log commit on the same disk waits
+   * behind it (PostgreSQL's `checkpoint_flush_after`, whose Linux default is the same). 0 suits a
+   * writer alone on its disk; it saves ~0.1–0.5 ms of a device flush per 256 KiB.
+   */
+  readonly checkpointFlushAfter?: number
 }
 
 const DEFAULT_CACHE_SIZE = 64 * 1024 * 1024
+
+/**
+ * With one fdatasync after all of a checkpoint's pages, the ~9 MB checkpoints of 64 writers'
+ * random puts held a tenth of their log commits past 2 ms (p99 4 ms, against 0.3 ms with no
+ * checkpoint running); synced every 256 KiB, ~1 % (apps/bench scale, checkpoint latency: p99 of
+ * the puts ~5.5 → ~3.7 ms, and 15 % more puts/s). 64 and 128 KiB were slower: more device flushes.
+ */
+const DEFAULT_CHECKPOINT_FLUSH_AFTER = 256 * 1024
 
 /** Pages a checkpoint stamps between two turns of the event loop: ~0.6 ms of this thread (see `stampThenQueue`). */
 const STAMP_SLICE_PAGES = 256
@@ -152,12 +169,16 @@ export class FilePager implements Pager {
     if (!isValidPageSize(pageSize)) throw new TinyDbError('INVALID_ARGUMENT', `pageSize must be a power of two in [512, 65536], got ${pageSize}`)
     const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE
     if (!(cacheSize >= 0 && cacheSize <= Number.MAX_SAFE_INTEGER)) throw new TinyDbError('INVALID_ARGUMENT', `cacheSize must be >= 0 bytes, got ${cacheSize}`)
+    const flushAfter = options.checkpointFlushAfter ?? DEFAULT_CHECKPOINT_FLUSH_AFTER
+    if (!Number.isSafeInteger(flushAfter) || flushAfter < 0) {
+      throw new TinyDbError('INVALID_ARGUMENT', `checkpointFlushAfter must be an integer >= 0 bytes, got ${flushAfter}`)
+    }
     const dataFile = await openDataFile(vfs, path, pageSize)
     const verify = options.verify ?? process.env['TINYDB_VERIFY'] === '1'
-    return new FilePager(dataFile, cacheSize, verify)
+    return new FilePager(dataFile, cacheSize, verify, flushAfter)
   }
 
-  private constructor(dataFile: DataFile, cacheSize: number, verify: boolean) {
+  private constructor(dataFile: DataFile, cacheSize: number, verify: boolean, private readonly flushAfter: number) {
     const { file, pageSize, meta, freeListPageIds, freeList } = dataFile
     this.file = file
     this.formatVersion = dataFile.formatVersion
@@ -526,7 +547,16 @@ export class FilePager implements Pager {
     const unconfirmed = this.unconfirmedMeta
     sealed.confirmsOpenMeta = unconfirmed !== undefined && this.sealedQueue[0] === sealed
     if (sealed.confirmsOpenMeta) steps.push({ writes: [{ position: unconfirmed!.slot * this.pageSize, buffers: [unconfirmed!.image] }] })
-    steps.push(...checkpointSteps({ pageSize: this.pageSize, pages, meta: sealed.meta, formatVersion: this.formatVersion, checksum: this.checksum }))
+    steps.push(
+      ...checkpointSteps({
+        pageSize: this.pageSize,
+        pages,
+        meta: sealed.meta,
+        formatVersion: this.formatVersion,
+        checksum: this.checksum,
+        flushAfter: this.flushAfter,
+      }),
+    )
     const checkpointId = sealed.meta.checkpointId
     for (const entry of sealed.pages) entry.stampedFor = checkpointId
     const writes = this.file.queueDurable(steps)

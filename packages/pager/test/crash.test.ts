@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { SimCrashError, SimVfs } from '@tinydb/vfs'
-import type { CrashMode } from '@tinydb/vfs'
+import { ObservedVfs, SimCrashError, SimVfs } from '@tinydb/vfs'
+import type { CrashMode, Vfs } from '@tinydb/vfs'
 import { prng, yieldMicrotasks } from '../src/conformance-support.js'
 import { partitionProblems } from '../src/conformance-support.js'
 import { FilePager } from '../src/index.js'
@@ -21,12 +21,14 @@ interface Checkpointed {
  * pages), and one more checkpoint sealed but not committed, with work done after the seal.
  */
 async function scenario(
-  vfs: SimVfs,
+  vfs: Vfs,
   pageSize: number,
+  checkpointFlushAfter?: number,
 ): Promise<{ pager: FilePager; old: Checkpointed; next: Checkpointed; pending: PendingCheckpoint; current: { root: number; children: Children } }> {
   await vfs.mkdir('/db')
   await vfs.syncDir('/')
-  const pager = await FilePager.open(vfs, PATH, { pageSize, cacheSize: 8 * pageSize, verify: true })
+  const flushes = checkpointFlushAfter === undefined ? {} : { checkpointFlushAfter }
+  const pager = await FilePager.open(vfs, PATH, { pageSize, cacheSize: 8 * pageSize, verify: true, ...flushes })
   const random = prng(4242)
   let tag = 0
   const nextTag = (): number => ++tag
@@ -151,15 +153,25 @@ async function recoverAndCheck(vfs: SimVfs, old: Checkpointed, next: Checkpointe
 }
 
 describe('FilePager crash safety (SimVfs)', () => {
-  for (const pageSize of [4096, 512]) {
-    it(`a crash at any I/O operation of a commit leaves exactly the old or the new checkpoint (pageSize ${pageSize})`, async () => {
+  // The default flush size, and one of two pages: the commit's pages are synced in several steps.
+  const variants = [
+    { pageSize: 4096, checkpointFlushAfter: undefined, syncs: 2 },
+    { pageSize: 512, checkpointFlushAfter: undefined, syncs: 2 },
+    { pageSize: 512, checkpointFlushAfter: 1024, syncs: 4 },
+  ]
+  for (const { pageSize, checkpointFlushAfter, syncs } of variants) {
+    const flushes = checkpointFlushAfter === undefined ? 'default flushes' : `a flush every ${checkpointFlushAfter} bytes`
+    it(`a crash at any I/O operation of a commit leaves exactly the old or the new checkpoint (pageSize ${pageSize}, ${flushes})`, async () => {
       // Count the operations one commit issues.
       const probe = new SimVfs({ seed: 1 })
-      const base = await scenario(probe, pageSize)
+      let commitSyncs = 0
+      const base = await scenario(new ObservedVfs(probe, (event) => void (commitSyncs += event.op === 'sync' ? 1 : 0)), pageSize, checkpointFlushAfter)
       const before = probe.operationCount
+      commitSyncs = 0
       await base.pending.commit()
       const operations = probe.operationCount - before
       expect(operations >= 5).toBe(true) // data writes, sync, meta write, sync
+      expect(commitSyncs).toBeGreaterThanOrEqual(syncs)
 
       const outcomes: string[] = []
       for (const mode of MODES) {
@@ -167,7 +179,7 @@ describe('FilePager crash safety (SimVfs)', () => {
         for (let n = 1; n <= operations + 1; n++) {
           const seed = n * 31 + MODES.indexOf(mode)
           const vfs = new SimVfs({ seed })
-          const { old, next, pending } = await scenario(vfs, pageSize)
+          const { old, next, pending } = await scenario(vfs, pageSize, checkpointFlushAfter)
           vfs.crashAtOperation(n)
           const error = await pending.commit().then(() => undefined, (e: unknown) => e)
           expect(`op ${n}: ${error === undefined ? 'committed' : SimCrashError.isInstance(error) ? 'crashed' : String(error)}`).toBe(

@@ -38,13 +38,18 @@ function queueListing(vfs: Vfs): { vfs: Vfs; queued: QueuedDurable[] } {
 }
 
 describe('FilePager.open', () => {
-  it('refuses a page size that is not a power of two in [512, 65536], and a negative cache size', async () => {
+  it('refuses a page size that is not a power of two in [512, 65536], a negative cache size and a bad flush size', async () => {
     const vfs = await freshVfs()
     for (const pageSize of [0, 256, 1000, 131072, 4096.5]) {
       expect(`pageSize ${pageSize}: ${await asyncCodeOf(() => FilePager.open(vfs, PATH, { pageSize }))}`).toBe(`pageSize ${pageSize}: INVALID_ARGUMENT`)
     }
     for (const cacheSize of [-1, Number.NaN]) {
       expect(`cacheSize ${cacheSize}: ${await asyncCodeOf(() => FilePager.open(vfs, PATH, { cacheSize }))}`).toBe(`cacheSize ${cacheSize}: INVALID_ARGUMENT`)
+    }
+    for (const checkpointFlushAfter of [-1, 0.5, Number.NaN, Infinity]) {
+      expect(`checkpointFlushAfter ${checkpointFlushAfter}: ${await asyncCodeOf(() => FilePager.open(vfs, PATH, { checkpointFlushAfter }))}`).toBe(
+        `checkpointFlushAfter ${checkpointFlushAfter}: INVALID_ARGUMENT`,
+      )
     }
     expect(await vfs.exists(PATH)).toBe(false)
   })

@@ -23,14 +23,26 @@ const LONG = process.env['TINYDB_CRASH_LONG'] === '1'
 
 const KiB = 1024
 const shapes: readonly Omit<WorkloadSpec, 'seed' | 'name'>[] = [
-  // 512-byte pages: values over ~110 bytes overflow; checkpoints every ~3 KiB of log.
-  { writers: 3, opsPerWriter: 36, overflowSize: 200, options: { pageSize: 512, checkpointThreshold: 3 * KiB, walSegmentSize: 4 * KiB } },
+  // 512-byte pages: values over ~110 bytes overflow; checkpoints every ~3 KiB of log, their pages
+  // synced every two pages, so crashes fall between a checkpoint's syncs.
+  {
+    writers: 3,
+    opsPerWriter: 36,
+    overflowSize: 200,
+    options: { pageSize: 512, checkpointThreshold: 3 * KiB, walSegmentSize: 4 * KiB, checkpointFlushAfter: 1 * KiB },
+  },
   // 4 KiB pages with overflow values over 1 KiB; one log segment per couple of groups.
   { writers: 4, opsPerWriter: 24, overflowSize: 1100, options: { pageSize: 4096, checkpointThreshold: 6 * KiB, walSegmentSize: 8 * KiB } },
   // 1 KiB pages, a single writer: long runs of one-record groups.
   { writers: 1, opsPerWriter: 70, overflowSize: 400, options: { pageSize: 1024, checkpointThreshold: 2 * KiB, walSegmentSize: 4 * KiB } },
-  // Eight writers, values up to 4.5 KiB: big commit groups, some larger than a whole log segment.
-  { writers: 8, opsPerWriter: 8, overflowSize: 1500, options: { pageSize: 1024, checkpointThreshold: 8 * KiB, walSegmentSize: 4 * KiB } },
+  // Eight writers, values up to 4.5 KiB: big commit groups, some larger than a whole log segment;
+  // checkpoint pages synced every 3 KiB.
+  {
+    writers: 8,
+    opsPerWriter: 8,
+    overflowSize: 1500,
+    options: { pageSize: 1024, checkpointThreshold: 8 * KiB, walSegmentSize: 4 * KiB, checkpointFlushAfter: 3 * KiB },
+  },
 ]
 const baseSeeds = LONG ? [101, 202, 303, 404, 505, 606] : [101]
 const specs: WorkloadSpec[] = baseSeeds.flatMap((seed, round) =>

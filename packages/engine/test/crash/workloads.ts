@@ -27,7 +27,7 @@ export interface WorkloadSpec {
   readonly writers: number
   readonly opsPerWriter: number
   /** Store options: small pages, threshold and segments so checkpoints and rollovers happen early. */
-  readonly options: Pick<OpenOptions, 'pageSize' | 'checkpointThreshold' | 'walSegmentSize'>
+  readonly options: Pick<OpenOptions, 'pageSize' | 'checkpointThreshold' | 'walSegmentSize' | 'checkpointFlushAfter'>
   /** Values at least this long (drawn 1 time in 6) go to overflow chains at the chosen page size. */
   readonly overflowSize: number
 }
