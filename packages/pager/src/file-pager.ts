@@ -66,8 +66,9 @@ const DEFAULT_CACHE_SIZE = 64 * 1024 * 1024
 /**
  * With one fdatasync after all of a checkpoint's pages, the ~9 MB checkpoints of 64 writers'
  * random puts held a tenth of their log commits past 2 ms (p99 4 ms, against 0.3 ms with no
- * checkpoint running); synced every 256 KiB, ~1 % (apps/bench scale, checkpoint latency: p99 of
- * the puts ~5.5 → ~3.7 ms, and 15 % more puts/s). 64 and 128 KiB were slower: more device flushes.
+ * checkpoint running); synced every 256 KiB, 1–3 %. apps/bench scale's checkpoint latency, six
+ * alternating runs each: the puts' p99 4.3–5.0 → 2.1–3.3 ms. 64 and 128 KiB did worse (more device
+ * flushes), 512 KiB about the same, 1 MiB worse.
  */
 const DEFAULT_CHECKPOINT_FLUSH_AFTER = 256 * 1024
 
