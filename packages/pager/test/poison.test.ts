@@ -8,13 +8,16 @@ import { CHILD_TYPE, readTree, writeRoot } from './support/tree.js'
 
 const PATH = '/db/data.tdb'
 
-/** A store at checkpoint 1, with checkpoint 2 sealed; `fault` is injected just before its commit. */
-async function failingCommit(fault: FaultSpec) {
+/**
+ * A store at checkpoint 1, with checkpoint 2 sealed; `fault` is injected just before its commit.
+ * `checkpointFlushAfter`: the pager's option (default: its own).
+ */
+async function failingCommit(fault: FaultSpec, checkpointFlushAfter?: number) {
   const vfs = new SimVfs({ seed: 9 })
   await vfs.mkdir('/db')
   await vfs.syncDir('/')
   const recording = new RecordingVfs(vfs)
-  const pager = await FilePager.open(recording, PATH, { pageSize: 1024 })
+  const pager = await FilePager.open(recording, PATH, { pageSize: 1024, ...(checkpointFlushAfter === undefined ? {} : { checkpointFlushAfter }) })
   const children = new Map<number, number>()
   const add = (tag: number): void => {
     const page = pager.allocate(CHILD_TYPE)
@@ -37,15 +40,22 @@ async function failingCommit(fault: FaultSpec) {
 }
 
 describe('FilePager after a failed commit (fsyncgate)', () => {
-  for (const [name, fault] of [
-    ['the fdatasync of the pages fails', { operation: 'sync', error: 'EIO' }],
-    ['a page write fails (ENOSPC)', { operation: 'write', error: 'ENOSPC' }],
-    ['the meta write fails', { operation: 'write', error: 'EIO', afterMatches: 1 }],
+  for (const [name, fault, checkpointFlushAfter] of [
+    ['the fdatasync of the pages fails', { operation: 'sync', error: 'EIO' }, undefined],
+    ['a page write fails (ENOSPC)', { operation: 'write', error: 'ENOSPC' }, undefined],
+    ['the meta write fails', { operation: 'write', error: 'EIO', afterMatches: 1 }, undefined],
+    // Pages synced a page at a time: the second sync fails, after one slice of the pages is durable.
+    ['an fdatasync between two slices of the pages fails', { operation: 'sync', error: 'EIO', afterMatches: 1 }, 1024],
   ] as const) {
     it(`${name}: commit rejects with IO, the pager is POISONED, reopening gives the previous checkpoint`, async () => {
-      const { vfs, pager, first, firstChildren, children, root, error, calls } = await failingCommit(fault)
+      const { vfs, pager, first, firstChildren, children, root, error, calls } = await failingCommit(fault, checkpointFlushAfter)
       expect(TinyDbError.isInstance(error) && error.code).toBe('IO')
       if (name === 'the meta write fails') expect(calls.at(-1)).toEqual({ op: 'write', position: 0, length: 1024 }) // meta slot 2 % 2
+      if (checkpointFlushAfter !== undefined) {
+        // Failed at the second sync, with pages written after the first one and none of the meta.
+        expect(calls.map((call) => call.op).join(' ')).toMatch(/^write sync write sync$/)
+        expect(calls.some((call) => call.op === 'write' && call.position < 2 * 1024)).toBe(false)
+      }
       expect(codeOf(() => pager.beginCheckpoint({ rootPageId: root, checkpointLsn: 3 }))).toBe('POISONED')
       // Memory-only bookkeeping still works, so a tree mutation in progress can finish (the file
       // is safe: only a checkpoint writes it, and that is refused).
