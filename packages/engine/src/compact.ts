@@ -89,6 +89,9 @@ export async function compact(dir: string, options: CompactOptions = {}): Promis
         pageSize: pager.pageSize,
         checkpointLsn,
         flushBytes: cacheSize,
+        // The store is locked: no commit of its own waits for the disk meanwhile, and syncing the new
+        // file in 256 KiB slices made compacting 1 M keys 12–15 % slower (2.37–2.53 s against 2.03–2.26).
+        checkpointFlushAfter: 0,
         ...(onProgress === undefined ? {} : { onEntry: (entries: number) => onProgress({ entries, totalEntries }) }),
       }).catch(async (error: unknown) => {
         await removeLeftovers(vfs, temporary).catch(() => undefined)

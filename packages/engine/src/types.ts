@@ -28,8 +28,8 @@ export interface OpenOptions {
   /**
    * Bytes of pages a checkpoint writes before it fdatasyncs them and goes on; 0: one fdatasync
    * after all of them. Default 256 KiB. Durability is the same either way; a smaller value keeps a
-   * checkpoint from holding the disk's queue while commits wait to reach the log (see the README,
-   * "Checkpoints"). 0 suits a store that is alone on its disk and writes in large batches.
+   * checkpoint from holding the disk's queue while commits wait to reach the log (see the README, where
+   * it explains memory and checkpoints). 0 suits a store alone on its disk that writes in large batches.
    */
   readonly checkpointFlushAfter?: number
   /** Size of one log segment file. Default 8 MiB. */

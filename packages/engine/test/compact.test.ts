@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { NodeVfs, ObservedVfs } from '@tinydb/vfs'
 import { compact, open } from '../src/index.js'
 
 /** compact on the real file system: what it reports, what it refuses. The crash proofs are in crash/. */
@@ -43,6 +44,22 @@ describe('compact', () => {
     const again = await compact(dir)
     expect(again.entries).toBe(501)
     expect(again.pagesAfter).toBeLessThanOrEqual(report.pagesAfter + 2)
+  })
+
+  it('syncs the new file\'s pages once, not in checkpointFlushAfter slices: the store is locked, nothing waits', async () => {
+    const dir = join(await tempDir(), 'db')
+    const db = await open(dir)
+    await db.batch(Array.from({ length: 10_000 }, (_, i) => ({ type: 'put' as const, key: `key${String(i).padStart(5, '0')}`, value: 'v'.repeat(100) })))
+    await db.close()
+    const syncs = new Map<string, number>()
+    const vfs = new ObservedVfs(new NodeVfs(), (event) => {
+      if (event.op === 'sync') syncs.set(event.path, (syncs.get(event.path) ?? 0) + 1)
+    })
+    const report = await compact(dir, { vfs })
+    // Over 1 MiB of pages: in 256 KiB slices they would take at least four syncs.
+    expect(report.pagesAfter * report.pageSize).toBeGreaterThan(1024 * 1024)
+    // Confirming the meta it was created with (the first checkpoint of an open does), its pages, its meta.
+    expect(syncs.get(join(dir, 'data.tdb.compacting'))).toBe(3)
   })
 
   it('refuses a store that is open (LOCKED) and a directory without a store (INVALID_ARGUMENT)', async () => {
