@@ -107,7 +107,8 @@ export function resolveOptions(options: OpenOptions | undefined): ResolvedOption
     pageSize: positiveInteger(options?.pageSize, 4096, 'pageSize'),
     cacheSize: positiveInteger(options?.cacheSize, 64 * MiB, 'cacheSize'),
     checkpointThreshold: positiveInteger(options?.checkpointThreshold, 64 * MiB, 'checkpointThreshold'),
-    checkpointFlushAfter: nonNegativeInteger(options?.checkpointFlushAfter, 256 * KiB, 'checkpointFlushAfter'),
+    // With durability 'none' no commit waits for the disk, so slices would only add device flushes.
+    checkpointFlushAfter: nonNegativeInteger(options?.checkpointFlushAfter, durability === 'sync' ? 256 * KiB : 0, 'checkpointFlushAfter'),
     walSegmentSize: positiveInteger(options?.walSegmentSize, 8 * MiB, 'walSegmentSize'),
   }
 }

@@ -27,7 +27,8 @@ export interface OpenOptions {
   readonly checkpointThreshold?: number
   /**
    * Bytes of pages a checkpoint writes before it fdatasyncs them and goes on; 0: one fdatasync
-   * after all of them. Default 256 KiB. Durability is the same either way; a smaller value keeps a
+   * after all of them. Default 256 KiB (0 with durability 'none', whose commits never wait for the
+   * disk). The store's durability is the same either way; a smaller value keeps a
    * checkpoint from holding the disk's queue while commits wait to reach the log (see the README, where
    * it explains memory and checkpoints). 0 suits a store alone on its disk that writes in large batches.
    */

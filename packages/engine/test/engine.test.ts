@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { NodeVfs, ObservedVfs, type VfsEvent } from '@tinydb/vfs'
-import { open, TinyDbError, type Db } from '../src/index.js'
+import { open, TinyDbError, type Db, type OpenOptions } from '../src/index.js'
 
 const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : new TextDecoder().decode(bytes))
 
@@ -202,15 +202,15 @@ describe('engine on the real file system', () => {
   })
 
   it('syncs a checkpoint\'s pages every checkpointFlushAfter bytes, and once with 0', async () => {
-    const dataSyncsOfACheckpoint = async (checkpointFlushAfter: number): Promise<number> => {
+    const dataSyncsOfACheckpoint = async (options: OpenOptions): Promise<number> => {
       const store = await mkdtemp(join(dir, 'flush-'))
       let dataSyncs = 0
       const vfs = new ObservedVfs(new NodeVfs(), (event) => {
         if (event.op === 'sync' && event.path.endsWith('.tdb')) dataSyncs++
       })
-      const db = await open(store, { vfs, checkpointFlushAfter })
-      // ~35 leaves of 4 KiB for each checkpoint to write.
-      const batch = (value: string) => Array.from({ length: 1000 }, (_, i) => ({ type: 'put' as const, key: `k${String(i).padStart(5, '0')}`, value }))
+      const db = await open(store, { vfs, ...options })
+      // ~350 leaves of 4 KiB (~1.4 MB) for each checkpoint to write.
+      const batch = (value: string) => Array.from({ length: 10_000 }, (_, i) => ({ type: 'put' as const, key: `k${String(i).padStart(5, '0')}`, value }))
       // The first checkpoint of an open also confirms the meta it opened at (one more sync): count the second.
       await db.batch(batch('v'.repeat(100)))
       await db.checkpoint()
@@ -220,14 +220,19 @@ describe('engine on the real file system', () => {
       const synced = dataSyncs
       await db.close()
       const reopened = await open(store)
-      expect((await entries(reopened)).length).toBe(1000)
+      expect((await entries(reopened)).length).toBe(10_000)
       await reopened.close()
       return synced
     }
     // The pages once, then the meta.
-    expect(await dataSyncsOfACheckpoint(0)).toBe(2)
-    // Two pages per sync: more than ten syncs of the pages.
-    expect(await dataSyncsOfACheckpoint(8 * 1024)).toBeGreaterThan(10)
+    expect(await dataSyncsOfACheckpoint({ checkpointFlushAfter: 0 })).toBe(2)
+    // Two pages per sync: over a hundred syncs of the pages.
+    expect(await dataSyncsOfACheckpoint({ checkpointFlushAfter: 8 * 1024 })).toBeGreaterThan(100)
+    // The default, 256 KiB: at least five slices.
+    expect(await dataSyncsOfACheckpoint({})).toBeGreaterThanOrEqual(6)
+    // With durability 'none' the default is one sync, and the option still applies.
+    expect(await dataSyncsOfACheckpoint({ durability: 'none' })).toBe(2)
+    expect(await dataSyncsOfACheckpoint({ durability: 'none', checkpointFlushAfter: 8 * 1024 })).toBeGreaterThan(100)
   })
 
   it('groups concurrent writers and applies them all', async () => {
