@@ -114,17 +114,18 @@ export function resolveOptions(options: OpenOptions | undefined): ResolvedOption
 }
 
 function positiveInteger(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new TinyDbError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${describe(value)}`)
-  }
-  return value
+  return integerAtLeast(1, value, fallback, name)
 }
 
 function nonNegativeInteger(value: unknown, fallback: number, name: string): number {
+  return integerAtLeast(0, value, fallback, name)
+}
+
+function integerAtLeast(minimum: 0 | 1, value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new TinyDbError('INVALID_ARGUMENT', `${name} must be an integer >= 0, got ${describe(value)}`)
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
+    const what = minimum === 1 ? 'a positive integer' : 'an integer >= 0'
+    throw new TinyDbError('INVALID_ARGUMENT', `${name} must be ${what}, got ${describe(value)}`)
   }
   return value
 }
