@@ -55,8 +55,10 @@ export interface FilePagerOptions {
    * once, after all of them. Default 256 KiB. Durability is the same either way: nothing references
    * the pages before the meta is written, after the last sync. What it bounds is how much of a
    * checkpoint the disk has queued at a time, and so how long a log commit on the same disk waits
-   * behind it (PostgreSQL's `checkpoint_flush_after`, whose Linux default is the same). 0 suits a
-   * writer alone on its disk; it saves ~0.1–0.5 ms of a device flush per 256 KiB.
+   * behind it (PostgreSQL's `checkpoint_flush_after`, whose Linux default is the same; PostgreSQL
+   * starts each slice's writeback with `sync_file_range`, which Node lacks, so each slice here is a
+   * full fdatasync and pays a device cache flush). 0 suits a writer alone on its disk; it saves a
+   * device flush per 256 KiB (~0.1–0.5 ms on the bench VM, milliseconds on some SSDs).
    */
   readonly checkpointFlushAfter?: number
 }
