@@ -1,5 +1,6 @@
 import { TinyDbError } from '@tinydb/vfs'
 import type { KeyRange } from '@tinydb/kv'
+import { DEFAULT_CHECKPOINT_FLUSH_AFTER } from '@tinydb/pager'
 import { COMMIT_WRITES, type CommitWrites } from '@tinydb/wal'
 import type { BatchOperation, Bytes, OpenOptions, ScanOptions } from './types.js'
 
@@ -84,8 +85,7 @@ export interface ResolvedOptions {
   readonly commitWrites: CommitWrites
 }
 
-const KiB = 1024
-const MiB = 1024 * KiB
+const MiB = 1024 * 1024
 
 export function resolveOptions(options: OpenOptions | undefined): ResolvedOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
@@ -108,7 +108,7 @@ export function resolveOptions(options: OpenOptions | undefined): ResolvedOption
     cacheSize: positiveInteger(options?.cacheSize, 64 * MiB, 'cacheSize'),
     checkpointThreshold: positiveInteger(options?.checkpointThreshold, 64 * MiB, 'checkpointThreshold'),
     // With durability 'none' no commit waits for the disk, so slices would only add device flushes.
-    checkpointFlushAfter: nonNegativeInteger(options?.checkpointFlushAfter, durability === 'sync' ? 256 * KiB : 0, 'checkpointFlushAfter'),
+    checkpointFlushAfter: nonNegativeInteger(options?.checkpointFlushAfter, durability === 'sync' ? DEFAULT_CHECKPOINT_FLUSH_AFTER : 0, 'checkpointFlushAfter'),
     walSegmentSize: positiveInteger(options?.walSegmentSize, 8 * MiB, 'walSegmentSize'),
   }
 }

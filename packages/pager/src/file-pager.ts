@@ -72,7 +72,7 @@ const DEFAULT_CACHE_SIZE = 64 * 1024 * 1024
  * alternating runs each: the puts' p99 4.3–5.0 → 2.1–3.3 ms. 64 and 128 KiB did worse (more device
  * flushes), 512 KiB about the same, 1 MiB worse.
  */
-const DEFAULT_CHECKPOINT_FLUSH_AFTER = 256 * 1024
+export const DEFAULT_CHECKPOINT_FLUSH_AFTER = 256 * 1024
 
 /** Pages a checkpoint stamps between two turns of the event loop: ~0.6 ms of this thread (see `stampThenQueue`). */
 const STAMP_SLICE_PAGES = 256

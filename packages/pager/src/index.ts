@@ -13,7 +13,7 @@ export type {
 } from './pager.js'
 export { MemoryPager, MemoryPageStorage } from './memory-pager.js'
 export type { MemoryPagerOptions } from './memory-pager.js'
-export { FilePager } from './file-pager.js'
+export { DEFAULT_CHECKPOINT_FLUSH_AFTER, FilePager } from './file-pager.js'
 export type { FilePagerOptions } from './file-pager.js'
 /** Read-only views of a data file's raw bytes (meta pages, any page, the free list), for `tinydb inspect`. */
 export { inspectMeta, readRawPage, inspectFreeList, PAGE_HEADER_BYTES } from './inspect.js'
