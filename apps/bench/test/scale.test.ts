@@ -44,6 +44,10 @@ describe('scale', () => {
     expect(report.options).toMatchObject({ cacheSize: 2 ** 20, cacheSizeDefault: false })
     expect(output).toContain('| 2,000 keys, batches of 500, cacheSize 1 MiB | figure | goal |')
     expect(output).toMatch(/\| peak RSS: MB \(process maxRSS\) \| [\d,]+ \| ≤ 65 [✓✗] \|/)
+    // What a store holds before its data: more than a 1 MiB cache's bound leaves, on any machine.
+    const storeAtRest = (JSON.parse(await readFile(json, 'utf8')) as { scale: { storeAtRestRssMb: number; idleNodeRssMb: number } }).scale
+    expect(storeAtRest.storeAtRestRssMb).toBeGreaterThan(storeAtRest.idleNodeRssMb)
+    expect(output).toMatch(/\| – of it: an idle `node`; TinyDB loaded, a store open and its checkpoint worker; .* \| [\d,]+; [\d,]+; [\d,]+; -?[\d,]+ \| the rest ≤ -?[\d,]+/)
     const refused = runProgram(MAIN, ['--cache-size', '0', '--dir', dir], dir)
     expect(refused.status).not.toBe(0)
     expect(refused.stderr).toContain('--cache-size expects a positive integer, got 0')

@@ -12,6 +12,8 @@ const EXPECTED = [
   new RegExp(`^p95 \\(ms\\): ${NUMBER}$`),
   new RegExp(`^p99 \\(ms\\): ${NUMBER}$`),
   new RegExp(`^throughput \\(ops/sec\\): ${NUMBER}$`),
+  new RegExp(`^log write per put \\(ms\\): ${NUMBER}$`),
+  new RegExp(`^rest of a put \\(ms\\): ${NUMBER}$`),
   new RegExp(`^floor p50 \\(ms\\): ${NUMBER}$`),
   new RegExp(`^floor throughput \\(ops/sec\\): ${NUMBER}$`),
   new RegExp(`^ratio to floor \\(throughput\\): ${NUMBER}$`),

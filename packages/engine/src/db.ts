@@ -257,6 +257,7 @@ export class TinyDb implements Db {
         nextLsn: wal.nextLsn,
         appliedLsn: this.appliedLsn,
         bytesSinceCheckpoint: wal.bytesSince(pager.meta.checkpointLsn),
+        groups: wal.groupStats,
       },
       checkpoints: {
         completed: pager.meta.checkpointId - this.openedAtCheckpoint,

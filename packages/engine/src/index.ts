@@ -1,6 +1,7 @@
 export { open, MAX_VALUE_SIZE, MAX_BATCH_SIZE } from './open.js'
 export { TinyDbError } from '@tinydb/vfs'
 export type { TinyDbErrorCode } from '@tinydb/vfs'
+export type { WalGroupStats } from '@tinydb/wal'
 export type { RecoveryReport, CheckReport, CheckProblem, CheckOptions, CheckProgress } from '@tinydb/recovery'
 export type { BatchOperation, Bytes, Db, DbStats, Durability, OpenOptions, ScanOptions, Snapshot, SnapshotInfo, Transaction } from './types.js'
 export * from './maintenance.js'

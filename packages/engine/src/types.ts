@@ -1,5 +1,5 @@
 import type { Vfs } from '@tinydb/vfs'
-import type { CommitWrites } from '@tinydb/wal'
+import type { CommitWrites, WalGroupStats } from '@tinydb/wal'
 import type { RecoveryReport, CheckOptions, CheckReport } from '@tinydb/recovery'
 import type { BackupProgress, BackupReport } from './backup.js'
 
@@ -118,6 +118,12 @@ export interface DbStats {
     readonly nextLsn: number
     readonly appliedLsn: number
     readonly bytesSinceCheckpoint: number
+    /**
+     * The commit groups written since open: how many records shared each write, and the time the
+     * writes took (`@tinydb/wal` README, `groupStats`). A commit's latency beyond `writeMs / groups`
+     * was spent waiting for its turn or in JavaScript.
+     */
+    readonly groups: WalGroupStats
   }
   readonly checkpoints: {
     readonly completed: number

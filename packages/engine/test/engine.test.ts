@@ -97,6 +97,21 @@ describe('engine on the real file system', () => {
     await db.close()
   })
 
+  it('stats().wal.groups: lone puts take a write each, concurrent ones share them', async () => {
+    const db = await open(dir)
+    expect(db.stats().wal.groups).toEqual({ groups: 0, records: 0, bytes: 0, writeMs: 0, inline: 0 })
+    for (let i = 0; i < 3; i++) await db.put(`lone${i}`, 'v')
+    const lone = db.stats().wal.groups
+    expect(lone).toMatchObject({ groups: 3, records: 3 })
+    await Promise.all(Array.from({ length: 10 }, (_, i) => db.put(`together${i}`, 'v')))
+    const after = db.stats().wal.groups
+    expect(after.records - lone.records).toBe(10)
+    expect(after.groups - lone.groups).toBeLessThan(10)
+    expect(after.bytes).toBeGreaterThan(lone.bytes)
+    expect(after.writeMs).toBeGreaterThan(0)
+    await db.close()
+  })
+
   it('stores large values on overflow pages', async () => {
     const db = await open(dir)
     const big = new Uint8Array(1024 * 1024).map((_, i) => (i * 31) & 0xff)

@@ -13,6 +13,7 @@ export {
 } from './commit-write-policy.js'
 export type { CommitWrites } from './commit-write-policy.js'
 export type { WalOpenReport, WalRecord } from './types.js'
+export type { WalGroupStats } from './group-stats.js'
 /** A read-only walk over the raw segment files (every frame, where it lies, its checksum), for `tinydb inspect wal`. */
 export { inspectWal } from './inspect.js'
 export type { InspectWalOptions, WalInspection, WalRecordInspection, WalSegmentInspection } from './inspect.js'

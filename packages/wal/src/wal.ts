@@ -4,6 +4,7 @@ import { writeCleanEnd } from './clean-end.js'
 import { CommitGroup } from './commit-group.js'
 import { CommitWritePolicy } from './commit-write-policy.js'
 import { frameSize } from './frame-format.js'
+import { GroupStatsCounter, type WalGroupStats } from './group-stats.js'
 import { readRecords } from './log-reader.js'
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.js'
 import { scanDirectory, type LogDirectory, type Segment } from './segment-directory.js'
@@ -28,6 +29,7 @@ export class Wal {
   private readonly writer: SegmentWriter
   private readonly commitWrites: CommitWritePolicy
   private readonly segmentSizes: SegmentSizes
+  private readonly groupCounter = new GroupStatsCounter()
   /** An inline commit was made and the event loop has not turned since (see `writeGroup`). */
   private inlineSinceTurn = false
   /**
@@ -124,6 +126,11 @@ export class Wal {
    */
   get commitWriteState(): { readonly small: 'inline' | 'thread-pool'; readonly averageMs: number } {
     return this.commitWrites.state
+  }
+
+  /** What the commit groups written since open cost: how many, their records and bytes, and the time their writes took. */
+  get groupStats(): WalGroupStats {
+    return this.groupCounter.snapshot
   }
 
   /** The LSN the next `append` gets. */
@@ -328,14 +335,18 @@ export class Wal {
         this.turnWatched = true
         setImmediate(this.loopTurned)
       }
-      this.commitWrites.observe(group.length, this.options.clock() - started)
+      const ms = this.options.clock() - started
+      this.commitWrites.observe(group.length, ms)
+      this.groupCounter.written(group.count, group.length, ms, true)
       return undefined
     }
     return this.writer.write(group).then(() => {
+      const now = this.options.clock()
       // Its completion came back through the event loop (on a real disk): the loop has turned.
       this.inlineSinceTurn = false
-      this.commitWrites.loopTurned(this.options.clock())
-      if (!group.startsSegment) this.commitWrites.observe(group.length, this.options.clock() - started)
+      this.commitWrites.loopTurned(now)
+      if (!group.startsSegment) this.commitWrites.observe(group.length, now - started)
+      this.groupCounter.written(group.count, group.length, now - started, false)
     })
   }
 

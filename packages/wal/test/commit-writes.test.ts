@@ -12,10 +12,10 @@ const SEGMENT_1 = segmentPath(DIR, 1)
 /** A SimVfs seen through an ObservedVfs that keeps the log's commit writes (dsync writes after a segment header). */
 function observedDisk(seed: number, onWrite?: (event: VfsEvent & { op: 'write' }) => void) {
   const sim = new SimVfs({ seed })
-  const writes: { readonly position: number; readonly blocking: boolean }[] = []
+  const writes: { readonly position: number; readonly length: number; readonly blocking: boolean }[] = []
   const vfs = new ObservedVfs(sim, (event) => {
     if (event.op !== 'write' || !event.dsync || event.position === 0) return
-    writes.push({ position: event.position, blocking: event.blocking })
+    writes.push({ position: event.position, length: event.length, blocking: event.blocking })
     onWrite?.(event)
   })
   return { sim, vfs, writes }
@@ -46,7 +46,7 @@ describe('commit writes: where each group is written', () => {
       expect(writes.map((write) => write.blocking)).toEqual([false, loneInline, loneInline, loneInline, loneInline])
       writes.length = 0
       await Promise.all([1, 2, 3].map(() => wal.append(payloadFor(wal.nextLsn, 100))))
-      expect(writes).toEqual([{ position: expect.any(Number) as number, blocking: concurrentInline }])
+      expect(writes).toEqual([{ position: expect.any(Number) as number, length: expect.any(Number) as number, blocking: concurrentInline }])
       expect(wal.commitWriteState.small).toBe(loneInline ? 'inline' : 'thread-pool')
       await wal.close()
       const reopened = await Wal.open(vfs, DIR)
@@ -97,6 +97,20 @@ describe('commit writes: where each group is written', () => {
     expect(othersRan).toBeGreaterThan(0)
     expect(writes.map((write) => write.blocking)).toEqual([true, false, false])
     expect(wal.commitWriteState.small).toBe('inline') // the disk itself is still judged fast
+    await wal.close()
+  })
+
+  it('groupStats counts the groups written, their records and bytes, the time their writes took, and the inline ones', async () => {
+    // Each commit write takes 2 ms of the log's clock; nothing else moves it.
+    const clock = new ManualClock()
+    const { vfs, writes } = observedDisk(33, () => clock.advance(2))
+    const wal = await Wal.open(vfs, DIR, { clock: clock.read })
+    expect(wal.groupStats).toEqual({ groups: 0, records: 0, bytes: 0, writeMs: 0, inline: 0 })
+    await lone(wal, 3) // the segment's first group (asynchronous), then two inline
+    await Promise.all([1, 2, 3].map(() => wal.append(payloadFor(wal.nextLsn, 100)))) // one group of three
+    expect(writes.map((write) => write.blocking)).toEqual([false, true, true, true])
+    const bytes = writes.reduce((total, write) => total + write.length, 0)
+    expect(wal.groupStats).toEqual({ groups: 4, records: 6, bytes, writeMs: 8, inline: 3 })
     await wal.close()
   })
 

@@ -22,6 +22,8 @@ describe('a failed fdatasync poisons the log (invariant 7)', () => {
     for (const result of results) expect(reason(result)).toMatchObject({ code: 'IO', file: SEGMENT_1 })
     expect(wal.poisoned).toBe(true)
     expect(wal.lastDurableLsn).toBe(1)
+    // Only the group that became durable counts: the failed one wrote nothing anyone may rely on.
+    expect(wal.groupStats).toMatchObject({ groups: 1, records: 1 })
     // Never retried: the fault was one-shot, a retry would succeed — and report pages the kernel dropped.
     const later = await wal.append(payloadFor(5, 50)).catch((error: unknown) => error)
     expect(TinyDbError.isInstance(later) && later.code).toBe('POISONED')

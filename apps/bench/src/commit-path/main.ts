@@ -15,7 +15,8 @@
  *     [--skip-raw] [--dir DIR]
  *
  * `--skip-raw` leaves out part 1, so the first round runs in a process that has done nothing else:
- * what compare's W1 measures.
+ * what compare's W1 measures. For a store that times its own log writes (`StoreHandle.logWrites`:
+ * TinyDB), each round also shows what the disk took of a commit and what the rest of it took.
  */
 import * as fs from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -23,6 +24,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { NodeVfs } from '@tinydb/vfs'
+import type { LogWrites } from '../compare/adapter.js'
 import { adapterFor } from '../compare/built-in.js'
 import { FLOOR_RECORD_SIZE } from '../compare/floor.js'
 import { keyOf, valueOf } from '../compare/keys.js'
@@ -33,6 +35,16 @@ import { positiveInteger } from '../integer-option.js'
 const CAPACITY = 8 * 1024 * 1024
 const vfs = new NodeVfs()
 
+const USAGE = `usage: node dist/commit-path/main.js [options]
+  --puts N          awaited commits per line (default 2000: compare's W1)
+  --rounds N        rounds of the store's W1 in one process (default 3); the first pays for V8
+                    compiling the put path
+  --store NAME      a built-in store of compare: tinydb (default), lmdb, leveldb, sqlite
+  --adapter MODULE  an adapter module instead (see README.md, "Adding a store")
+  --skip-raw        leave out the raw disk loops, so the first round runs in a process that has
+                    done nothing else, as compare's W1 does
+  --dir DIR         where the files go (default: a new directory in the OS temp dir)`
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -42,16 +54,21 @@ async function main(): Promise<void> {
       adapter: { type: 'string' },
       'skip-raw': { type: 'boolean', default: false },
       dir: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   })
+  if (values.help === true) {
+    console.log(USAGE)
+    return
+  }
   const puts = positiveInteger('--puts', values.puts)
   const rounds = positiveInteger('--rounds', values.rounds)
   const adapter = await adapterFor(values.store ?? 'tinydb', values.adapter)
   const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'tinydb-commit-path-')))
   try {
     console.log(`commit path: ${puts} awaited commits per line, Node ${process.version}`)
-    console.log('| line | ops/s | p50 ms | p99 ms | p99.9 ms |')
-    console.log('|---|---:|---:|---:|---:|')
+    console.log('| line | ops/s | p50 ms | p99 ms | p99.9 ms | log write µs per commit | the rest µs per commit |')
+    console.log('|---|---:|---:|---:|---:|---:|---:|')
     if (values['skip-raw'] !== true) {
       for (let round = 1; round <= 2; round++) {
         printLine(`raw: async write + fdatasync (round ${round})`, await timed(puts, await floorAppend(join(dir, 'two'), false)))
@@ -65,10 +82,13 @@ async function main(): Promise<void> {
     try {
       let index = 0
       for (let round = 1; round <= rounds; round++) {
-        printLine(`${adapter.name} W1, round ${round} in one process`, await timed(puts, async () => {
+        const before = store.logWrites?.()
+        const latencies = await timed(puts, async () => {
           await store.put(keyOf(index), valueOf(index))
           index++
-        }))
+        })
+        const after = store.logWrites?.()
+        printLine(`${adapter.name} W1, round ${round} in one process`, latencies, before && after && { writes: after.writes - before.writes, ms: after.ms - before.ms })
       }
     } finally {
       await store.close()
@@ -92,10 +112,17 @@ async function timed(count: number, commit: (() => Promise<void>) & { close?: ()
   return latencies
 }
 
-function printLine(name: string, latencies: Float64Array): void {
+/**
+ * One line of the table. With `logWrites` (the store's own timing of its durable log writes during
+ * these commits), the mean commit splits into the disk's share and the rest: the store's own code
+ * and its turns of the event loop.
+ */
+function printLine(name: string, latencies: Float64Array, logWrites?: LogWrites): void {
   const total = latencies.reduce((sum, latency) => sum + latency, 0)
   const ms = (fraction: number): string => percentile(latencies, fraction).toFixed(3)
-  console.log(`| ${name} | ${Math.round(latencies.length / (total / 1000)).toLocaleString('en-US')} | ${ms(0.5)} | ${ms(0.99)} | ${ms(0.999)} |`)
+  const perCommitUs = (totalMs: number): string => Math.round((1000 * totalMs) / latencies.length).toLocaleString('en-US')
+  const split = logWrites === undefined ? ' | |' : ` ${perCommitUs(logWrites.ms)} | ${perCommitUs(total - logWrites.ms)} |`
+  console.log(`| ${name} | ${Math.round(latencies.length / (total / 1000)).toLocaleString('en-US')} | ${ms(0.5)} | ${ms(0.99)} | ${ms(0.999)} |${split}`)
 }
 
 async function floorAppend(path: string, dsync: boolean): Promise<(() => Promise<void>) & { close: () => Promise<void> }> {

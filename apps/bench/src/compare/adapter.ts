@@ -33,6 +33,17 @@ export interface StoreHandle {
   /** Every entry in key order (W5); the harness only counts them, so entries must be fully read. */
   scan(): Iterable<unknown> | AsyncIterable<unknown>
   close(): Promise<void>
+  /**
+   * Optional, for a store that times its own durable log writes (TinyDB: `stats().wal.groups`):
+   * how many it made since open, and the milliseconds they took. `commit-path` then splits each
+   * round's time into the disk's share and the rest; `compare` does not use it.
+   */
+  logWrites?(): LogWrites
+}
+
+export interface LogWrites {
+  readonly writes: number
+  readonly ms: number
 }
 
 export function isStoreAdapter(value: unknown): value is StoreAdapter {

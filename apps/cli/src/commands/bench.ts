@@ -43,9 +43,10 @@ export function benchCommand(): Command {
       // About a hundred redraws per phase, outside the timed put: the bar costs the figures nothing
       // measurable, and nothing at all when it is not shown.
       const every = Math.max(1, Math.floor(ops / 100))
-      const elapsedMs = await withStore(dir, async (db) => {
+      const { elapsedMs, logWriteMs } = await withStore(dir, async (db) => {
         const progress = startProgress({ label: 'bench', total: ops, detail: '{value} puts' })
         try {
+          const writesBefore = db.stats().wal.groups.writeMs
           const start = performance.now()
           for (let index = 0; index < ops; index++) {
             const before = performance.now()
@@ -53,7 +54,8 @@ export function benchCommand(): Command {
             latencies[index] = performance.now() - before
             if ((index + 1) % every === 0) progress.update(index + 1)
           }
-          return performance.now() - start
+          const elapsed = performance.now() - start
+          return { elapsedMs: elapsed, logWriteMs: db.stats().wal.groups.writeMs - writesBefore }
         } finally {
           progress.stop()
         }
@@ -80,6 +82,9 @@ export function benchCommand(): Command {
       printLine(`p95 (ms): ${ms(store.p95Ms)}`)
       printLine(`p99 (ms): ${ms(store.p99Ms)}`)
       printLine(`throughput (ops/sec): ${rate(store.throughput)}`)
+      // What the disk took of each put (the log's durable write) and what the rest of the put took.
+      printLine(`log write per put (ms): ${ms(logWriteMs / ops)}`)
+      printLine(`rest of a put (ms): ${ms(store.meanMs - logWriteMs / ops)}`)
       printLine(`floor p50 (ms): ${ms(floor.p50Ms)}`)
       printLine(`floor throughput (ops/sec): ${rate(floor.throughput)}`)
       printLine(`ratio to floor (throughput): ${(store.throughput / floor.throughput).toFixed(2)}`)

@@ -1,5 +1,5 @@
 import { open, type Db, type OpenOptions } from '@tinydb/engine'
-import type { Entry, StoreAdapter, StoreHandle } from '../adapter.js'
+import type { Entry, LogWrites, StoreAdapter, StoreHandle } from '../adapter.js'
 
 /**
  * TinyDB through its public API, in its default (durable) mode. `tinyDbAdapter(name, options)`
@@ -36,6 +36,11 @@ class TinyDbHandle implements StoreHandle {
 
   close(): Promise<void> {
     return this.db.close()
+  }
+
+  logWrites(): LogWrites {
+    const { groups, writeMs } = this.db.stats().wal.groups
+    return { writes: groups, ms: writeMs }
   }
 }
 
