@@ -176,19 +176,21 @@ function cacheHeldBytes(pageCount: number, pageSize: number): number {
 
 /** RSS of a `node` that has started and does nothing (its current RSS: a child's maxRSS starts at its parent's, which fork shared). */
 function idleNodeRssMb(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.memoryUsage.rss()))'], { encoding: 'utf8' })
-  const bytes = Number(child.stdout)
-  if (child.status !== 0 || !Number.isFinite(bytes)) throw new Error(`scale: measuring an idle node process failed: ${child.stderr}`)
-  return bytes / MiB
+  return childRssMb(['-e', 'process.stdout.write(String(process.memoryUsage.rss()))'], 'an idle node process')
 }
 
 /** RSS of a child that has opened a store in `dir` and checkpointed it (store-at-rest.ts), in MiB. */
 async function storeAtRestRssMb(dir: string): Promise<number> {
-  const script = fileURLToPath(new URL('./store-at-rest.js', import.meta.url))
-  const child = spawnSync(process.execPath, [script, dir], { encoding: 'utf8' })
-  const bytes = Number(child.stdout)
-  if (child.status !== 0 || !Number.isFinite(bytes)) throw new Error(`scale: measuring a store at rest failed: ${child.stderr}`)
+  const rss = childRssMb([fileURLToPath(new URL('./store-at-rest.js', import.meta.url)), dir], 'a store at rest')
   await rm(dir, { recursive: true, force: true })
+  return rss
+}
+
+/** Runs `node args`, which prints its RSS in bytes, and returns it in MiB. */
+function childRssMb(args: readonly string[], what: string): number {
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8' })
+  const bytes = Number(child.stdout)
+  if (child.status !== 0 || !Number.isFinite(bytes)) throw new Error(`scale: measuring ${what} failed: ${child.stderr}`)
   return bytes / MiB
 }
 
